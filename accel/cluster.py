@@ -1,0 +1,108 @@
+"""One way to get a Dask client: an embedded LocalCluster or any scheduler address.
+
+The same script runs on a laptop (embedded ``LocalCluster`` bound to 127.0.0.1)
+and on a real cluster (``--scheduler tcp://host:8786`` or ``ACCEL_SCHEDULER``).
+Numba's thread count per worker is set so that workers x threads never exceeds
+the cores: Numba would otherwise start one thread per core in every worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+SCHEDULER_ENV = "ACCEL_SCHEDULER"
+
+
+def _numba_threads_per_worker(n_workers: int, cores: int | None = None) -> int:
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, n_workers))
+
+
+@contextlib.contextmanager
+def get_client(
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    *,
+    threads_per_worker: int = 1,
+    numba_threads: int | None = None,
+    timeout_s: float = 10.0,
+    host: str = "127.0.0.1",
+    dashboard: bool = True,
+    quiet: bool = False,
+) -> Iterator[object]:
+    """Yield a ``dask.distributed.Client``, closing what was started on exit.
+
+    Parameters
+    ----------
+    scheduler
+        Address of an existing scheduler (``tcp://host:port``).  Falls back to the
+        ``ACCEL_SCHEDULER`` environment variable; when neither is set an embedded
+        ``LocalCluster`` is started.
+    n_workers
+        Workers of the embedded cluster (default: one per core).
+    threads_per_worker
+        Task threads per worker.  One keeps Numba's ``workqueue`` layer safe, which
+        aborts when two task threads run ``parallel=True`` code at once.
+    numba_threads
+        ``NUMBA_NUM_THREADS`` for each embedded worker (default: cores // workers).
+    timeout_s
+        How long to wait for an external scheduler before raising ``TimeoutError``.
+    host
+        Interface the embedded cluster binds to; loopback unless told otherwise.
+    dashboard
+        Serve the dashboard (on ``host``, a free port) and print its link to stderr.
+    quiet
+        Do not print the dashboard link.
+
+    Examples
+    --------
+    >>> from accel.cluster import get_client
+    >>> with get_client(n_workers=1, dashboard=False, quiet=True) as client:
+    ...     client.submit(sum, [1, 2, 3]).result()
+    6
+    """
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if address:
+        try:
+            client = Client(address, timeout=f"{timeout_s}s")
+        except (OSError, TimeoutError) as exc:
+            raise TimeoutError(
+                f"scheduler {address!r} could not be reached within {timeout_s:g} s: {exc}"
+            ) from exc
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+
+    n_workers = n_workers or os.cpu_count() or 1
+    if n_workers < 1:
+        raise ValueError(f"n_workers must be at least 1; got {n_workers}")
+    nthreads = numba_threads or _numba_threads_per_worker(n_workers)
+    # numba.set_num_threads is thread-local, so the variable must be in the worker's
+    # environment before it starts; OMP/MKL/OPENBLAS are already 1 in dask's defaults.
+    env_key = "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS"
+    with dask.config.set({env_key: str(nthreads)}):
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads_per_worker,
+            host=host,
+            dashboard_address=f"{host}:0" if dashboard else None,
+            processes=True,
+        )
+    try:
+        client = Client(cluster)
+        try:
+            if dashboard and not quiet:
+                print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()

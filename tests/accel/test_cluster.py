@@ -1,0 +1,28 @@
+import pytest
+
+from accel.cluster import _numba_threads_per_worker, get_client
+
+
+def test_threads_never_oversubscribe():
+    assert _numba_threads_per_worker(2, cores=2) == 1
+    assert _numba_threads_per_worker(1, cores=2) == 2
+    assert _numba_threads_per_worker(4, cores=2) == 1
+
+
+@pytest.mark.cluster
+def test_embedded_cluster_is_on_loopback_and_sets_numba_threads():
+    with get_client(n_workers=2, dashboard=False, quiet=True) as client:
+        workers = client.scheduler_info()["workers"]
+        assert len(workers) == 2
+        assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
+        import os
+
+        envs = client.run(lambda: os.environ.get("NUMBA_NUM_THREADS"))
+        assert set(envs.values()) == {"1"}
+
+
+@pytest.mark.cluster
+def test_unreachable_scheduler_times_out():
+    with pytest.raises(TimeoutError, match="could not be reached"):
+        with get_client("tcp://127.0.0.1:1", timeout_s=1):
+            pass

@@ -1,0 +1,1 @@
+"""Domain pipelines built on the ``accel`` engine: ``skymatch`` and ``weather``."""

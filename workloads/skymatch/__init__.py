@@ -1,0 +1,1 @@
+"""Sky-survey source matching: catalog cross-match on the sphere."""

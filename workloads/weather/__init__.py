@@ -1,0 +1,1 @@
+"""Stencil weather steps: a shallow-water dynamical core and canonical weather stencils."""
