@@ -1,0 +1,394 @@
+"""The compression harness: time naive code small, extrapolate it, measure ours big.
+
+For one :class:`~accel.compress_spec.CompressionSpec` the harness
+
+1. runs every available implementation at each naive size, times the naive one
+   (median of repeats) and checks every other output equals the naive output;
+2. fits ``time = c * size**p`` to the naive medians and extrapolates it to the
+   full size (or picks the full size that makes the naive time reach a target);
+3. measures the baseline and our implementations at the full size (median of
+   repeats; a warm-up call, which includes JIT compilation, is reported apart)
+   and checks they agree with each other there too.
+
+Every number in the result knows whether it was measured or extrapolated.  Any
+disagreement or crash marks the workload ``FAILED``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from accel.compress_fit import PowerLawFit, fit_power_law
+from accel.compress_spec import ROLES, CompressionSpec, Implementation
+
+__all__ = [
+    "Check",
+    "ImplementationResult",
+    "Timing",
+    "WorkloadResult",
+    "run_compression",
+    "unavailable_result",
+]
+
+MEASURED = "measured"
+EXTRAPOLATED = "extrapolated"
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Timing:
+    """Timed calls of one implementation at one size."""
+
+    size: int
+    times_s: list[float]
+    warmup_s: float | None = None
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.times_s)
+
+
+@dataclass
+class ImplementationResult:
+    """What happened to one implementation: its timings, or why it has none."""
+
+    name: str
+    role: str
+    status: str = "ok"  # ok | unavailable | error | skipped
+    reason: str | None = None
+    small: list[Timing] = field(default_factory=list)
+    full: Timing | None = None
+    first_call_s: float | None = None
+    first_call_size: int | None = None
+    session_start_s: float | None = None
+
+
+@dataclass
+class Check:
+    """One equality check between two implementations' outputs at one size."""
+
+    size: int
+    reference: str
+    other: str
+    equal: bool
+
+
+@dataclass
+class WorkloadResult:
+    """Everything a report needs about one workload."""
+
+    name: str
+    status: str  # PASSED | FAILED | UNAVAILABLE
+    reason: str | None = None
+    task: str = ""
+    size_unit: str = ""
+    equality_rule: str = ""
+    expected_exponent: float | None = None
+    naive_sizes: list[int] = field(default_factory=list)
+    fit: PowerLawFit | None = None
+    full_size: int | None = None
+    target_s: float | None = None
+    target_size: int | None = None
+    capped_reason: str | None = None
+    implementations: list[ImplementationResult] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def by_role(self, role: str) -> list[ImplementationResult]:
+        return [impl for impl in self.implementations if impl.role == role]
+
+    def naive_full(self) -> tuple[float | None, str]:
+        """The naive time at the full size and its label (measured or extrapolated)."""
+        naive = self.by_role("naive")[0] if self.by_role("naive") else None
+        if naive is None or self.full_size is None:
+            return None, ""
+        for timing in naive.small:
+            if timing.size == self.full_size:
+                return timing.median_s, MEASURED
+        if self.fit is None:
+            return None, ""
+        return self.fit.predict(self.full_size), EXTRAPOLATED
+
+
+def unavailable_result(name: str, reason: str) -> WorkloadResult:
+    """The result row of a workload that could not be loaded."""
+    return WorkloadResult(name=name, status="UNAVAILABLE", reason=reason)
+
+
+class _Runner:
+    """Calls implementations, entering their sessions once and timing each call."""
+
+    def __init__(
+        self,
+        stack: contextlib.ExitStack,
+        progress: Callable[[str], None],
+        clock: Callable[[], float],
+    ):
+        self._stack = stack
+        self._progress = progress
+        self._clock = clock
+        self._opened: set[str] = set()
+
+    def call(
+        self, impl: Implementation, result: ImplementationResult, inputs: Any
+    ) -> tuple[Any, float]:
+        if impl.session is not None and impl.name not in self._opened:
+            self._progress(f"  starting session for {impl.name}")
+            t0 = self._clock()
+            self._stack.enter_context(impl.session())
+            result.session_start_s = self._clock() - t0
+            self._opened.add(impl.name)
+        gc.collect()  # garbage left by the previous call must not be charged to this one
+        t0 = self._clock()
+        output = impl.run(inputs)
+        return output, self._clock() - t0
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3g} s"
+
+
+def _record_error(
+    result: ImplementationResult, exc: BaseException, size: int, problems: list[str]
+) -> None:
+    result.status = "error"
+    result.reason = f"{type(exc).__name__}: {exc} (at size {size})"
+    problems.append(f"{result.name} raised {result.reason}")
+
+
+def _compare(
+    spec: CompressionSpec,
+    size: int,
+    ref_name: str,
+    ref: Any,
+    name: str,
+    out: Any,
+    wr: WorkloadResult,
+) -> None:
+    try:
+        same = bool(spec.equal(ref, out))
+    except Exception as exc:  # a comparator that cannot compare is a failed check
+        same = False
+        wr.problems.append(f"comparing {name} with {ref_name} at size {size} raised {exc!r}")
+    wr.checks.append(Check(size=size, reference=ref_name, other=name, equal=same))
+    if not same:
+        wr.problems.append(
+            f"{name} differs from {ref_name} at size {size:,} ({spec.equality_rule})"
+        )
+
+
+def _small_sizes(
+    spec: CompressionSpec,
+    runner: _Runner,
+    results: dict[str, ImplementationResult],
+    wr: WorkloadResult,
+    sizes: Sequence[int],
+    repeats: int,
+    seed: int,
+    progress: Callable[[str], None],
+) -> None:
+    naive = spec.naive
+    for size in sizes:
+        progress(f"[{spec.name}] size {size:,} {spec.size_unit}: making inputs")
+        inputs = spec.make_inputs(size, seed)
+        ref = None
+        for impl in spec.implementations:
+            res = results[impl.name]
+            if res.status != "ok" or (impl.max_size is not None and size > impl.max_size):
+                continue
+            # Naive is timed here (the fit needs it); the others run once, for the check.
+            n_calls = repeats if impl is naive else 1
+            times: list[float] = []
+            try:
+                for _ in range(n_calls):
+                    out, dt = runner.call(impl, res, inputs)
+                    times.append(dt)
+                    if res.first_call_s is None:
+                        res.first_call_s, res.first_call_size = dt, size
+            except Exception as exc:
+                _record_error(res, exc, size, wr.problems)
+                if impl is naive:
+                    return
+                continue
+            res.small.append(Timing(size=size, times_s=times))
+            progress(
+                f"  {impl.name}: {_seconds(statistics.median(times))} (median of {len(times)})"
+            )
+            if impl is naive:
+                ref = out
+            else:
+                _compare(spec, size, naive.name, ref, impl.name, out, wr)
+            del out
+
+
+def _full_size(
+    spec: CompressionSpec,
+    runner: _Runner,
+    results: dict[str, ImplementationResult],
+    wr: WorkloadResult,
+    repeats: int,
+    seed: int,
+    progress: Callable[[str], None],
+) -> None:
+    size = wr.full_size
+    assert size is not None
+    progress(f"[{spec.name}] full size {size:,} {spec.size_unit}: making inputs")
+    inputs = spec.make_inputs(size, seed)
+    ref_name, ref = None, None
+    for impl in spec.implementations:
+        res = results[impl.name]
+        if impl.role == "naive" or res.status != "ok":
+            continue
+        if impl.max_size is not None and size > impl.max_size:
+            res.status = "skipped"
+            res.reason = (
+                f"not run at {size:,}: above its memory limit of {impl.max_size:,} {spec.size_unit}"
+            )
+            continue
+        times: list[float] = []
+        warm = None
+        try:
+            if impl.wants_warmup:
+                _, warm = runner.call(impl, res, inputs)
+                progress(f"  {impl.name}: warm-up {_seconds(warm)}")
+            for _ in range(repeats):
+                out, dt = runner.call(impl, res, inputs)
+                times.append(dt)
+        except Exception as exc:
+            _record_error(res, exc, size, wr.problems)
+            continue
+        res.full = Timing(size=size, times_s=times, warmup_s=warm)
+        progress(f"  {impl.name}: {_seconds(res.full.median_s)} (median of {repeats})")
+        if ref_name is None:
+            ref_name, ref = impl.name, out
+        else:
+            _compare(spec, size, ref_name, ref, impl.name, out, wr)
+        del out
+
+
+def run_compression(
+    spec: CompressionSpec,
+    *,
+    naive_sizes: Sequence[int] | None = None,
+    full_size: int | None = None,
+    target_s: float | None = None,
+    repeats: int = 3,
+    seed: int = 0,
+    progress: Callable[[str], None] = _stderr,
+    clock: Callable[[], float] = time.perf_counter,
+) -> WorkloadResult:
+    """Measure, fit, extrapolate and verify one workload.
+
+    Parameters
+    ----------
+    spec
+        The workload's compression spec.
+    naive_sizes
+        Sizes at which the naive implementation is timed (default: the spec's).
+    full_size
+        Size at which the others are measured (default: the spec's).  Cannot be
+        combined with ``target_s``.
+    target_s
+        Pick the full size whose extrapolated naive time is at least this many
+        seconds (capped at the spec's ``max_full_size``; the result says so).
+    repeats
+        Timed calls per measurement; the median is reported.
+    seed
+        Seed passed to ``spec.make_inputs``.
+    progress
+        Receives one line per step (default: print to stderr).
+    clock
+        Seconds counter used for timing (default ``time.perf_counter``); tests pass
+        a fake clock to get exact, known timings.
+
+    Returns
+    -------
+    WorkloadResult
+        ``status`` is ``"FAILED"`` when any output differs or any available
+        implementation raised; ``problems`` says what went wrong.
+
+    Examples
+    --------
+    >>> from accel.compress_spec import CompressionSpec, Implementation
+    >>> spec = CompressionSpec(
+    ...     name="total", task="sum of 0..n-1", size_unit="terms",
+    ...     make_inputs=lambda n, seed: list(range(n)),
+    ...     implementations=(Implementation("loop", "naive", run=lambda xs: sum(x for x in xs)),
+    ...                      Implementation("builtin sum", "baseline", run=sum)),
+    ...     equal=lambda a, b: a == b, equality_rule="integers compared exactly",
+    ...     naive_sizes=(1000, 2000, 4000), full_size=100000)
+    >>> result = run_compression(spec, repeats=1, progress=lambda line: None)
+    >>> result.status, result.naive_full()[1]
+    ('PASSED', 'extrapolated')
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1; got {repeats}")
+    if full_size is not None and target_s is not None:
+        raise ValueError("full_size and target_s cannot both be given; choose one")
+    sizes = sorted(set(int(s) for s in (naive_sizes or spec.naive_sizes)))
+    if len(sizes) < 3 or sizes[0] < 1:
+        raise ValueError(
+            f"naive_sizes must hold at least three distinct positive sizes; got {sizes}"
+        )
+    if full_size is not None and full_size < 1:
+        raise ValueError(f"full_size must be a positive size; got {full_size}")
+    if full_size is not None and spec.max_full_size is not None and full_size > spec.max_full_size:
+        raise ValueError(
+            f"full_size must be at most {spec.max_full_size:,} {spec.size_unit} for {spec.name} "
+            f"({spec.max_full_size_reason or 'memory limit'}); got {full_size:,}"
+        )
+    if target_s is not None and not target_s > 0:
+        raise ValueError(f"target_s must be a positive time; got {target_s} s")
+
+    ordered = sorted(spec.implementations, key=lambda impl: ROLES.index(impl.role))
+    results = {
+        impl.name: ImplementationResult(
+            name=impl.name,
+            role=impl.role,
+            status="ok" if impl.available else "unavailable",
+            reason=None if impl.available else f"not available: {impl.unavailable}",
+        )
+        for impl in ordered
+    }
+    wr = WorkloadResult(
+        name=spec.name,
+        status="PASSED",
+        task=spec.task,
+        size_unit=spec.size_unit,
+        equality_rule=spec.equality_rule,
+        expected_exponent=spec.expected_exponent,
+        naive_sizes=sizes,
+        target_s=target_s,
+        implementations=list(results.values()),
+    )
+    with contextlib.ExitStack() as stack:
+        runner = _Runner(stack, progress, clock)
+        _small_sizes(spec, runner, results, wr, sizes, repeats, seed, progress)
+        naive = results[spec.naive.name]
+        if naive.status == "ok":
+            wr.fit = fit_power_law([t.size for t in naive.small], [t.median_s for t in naive.small])
+            progress(f"[{spec.name}] naive fit: p = {wr.fit.p:.3f}, R^2 = {wr.fit.r2:.4f}")
+            if target_s is not None:
+                wr.target_size = int(spec.size_for_seconds(wr.fit, target_s))
+                full_size = wr.target_size
+                if spec.max_full_size is not None and full_size > spec.max_full_size:
+                    wr.capped_reason = (
+                        f"the target needs {full_size:,} {spec.size_unit}, capped to "
+                        f"{spec.max_full_size:,}: {spec.max_full_size_reason or 'memory limit'}"
+                    )
+                    full_size = spec.max_full_size
+            wr.full_size = full_size or spec.full_size
+            _full_size(spec, runner, results, wr, repeats, seed, progress)
+    if wr.problems:
+        wr.status = "FAILED"
+    return wr
