@@ -34,6 +34,7 @@ __all__ = [
     "LON_FILLS",
     "LatBlock",
     "pad",
+    "ghost_rows",
     "split_lat",
     "lat_block",
     "halo_sources",
@@ -222,6 +223,52 @@ def pad(
     lon = _check_word("lon", lon, LON_FILLS)
     sign = _sign_array(pole_sign, block.shape[:-2])
     return _pad_sides(block, lat_w, lat_w, lon_w, lat, lon, float(value), sign)
+
+
+def ghost_rows(
+    block: np.ndarray,
+    width: int,
+    side: str,
+    *,
+    lat: str = "pole",
+    value: float = 0.0,
+    pole_sign: float | np.ndarray = 1.0,
+) -> np.ndarray:
+    """The ``width`` ghost rows beyond one lat side of ``block``, without padding it.
+
+    For kernels that handle halos themselves: building two thin ghost arrays
+    reads a few rows instead of copying the whole field.  Rows are in grid order,
+    so ``pad(block, (width, 0))`` equals ``[south, block, north]`` stacked.
+
+    Parameters
+    ----------
+    block
+        ``(..., lat, lon)`` float array; not modified.
+    width
+        Number of ghost rows.
+    side
+        ``'south'`` (before row 0) or ``'north'`` (after the last row).
+    lat, value, pole_sign
+        As in :func:`pad`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from accel.halo import ghost_rows
+    >>> ghost_rows(np.arange(8.0).reshape(2, 4), 1, "north")
+    array([[6., 7., 4., 5.]])
+    """
+    block = _check_grid("block", block)
+    width = _check_width("width", width)
+    side = _check_word("side", side, ("south", "north"))
+    lat = _check_word("lat", lat, LAT_FILLS)
+    sign = _sign_array(pole_sign, block.shape[:-2])
+    rows = block[..., :width, :] if side == "south" else block[..., block.shape[-2] - width :, :]
+    if side == "south":
+        padded = _pad_sides(rows, width, 0, 0, lat, "none", float(value), sign)
+        return padded[..., :width, :]
+    padded = _pad_sides(rows, 0, width, 0, lat, "none", float(value), sign)
+    return padded[..., width:, :]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 from accel.halo import (
     LatBlock,
     assemble_lat,
+    ghost_rows,
     halo_sources,
     lat_block,
     pad,
@@ -70,6 +71,19 @@ def test_pad_constant_and_none(rng):
     out = pad(grid, 1, lat="none", lon="constant", value=-1.0)
     assert np.isnan(out[0, 1:-1]).all()
     np.testing.assert_array_equal(out[1:-1, 0], -1.0)
+
+
+@pytest.mark.parametrize("lat", ["pole", "constant", "none"])
+def test_ghost_rows_stack_to_pad(rng, lat):
+    grid = rng.random((2, 7, 6))
+    sign = np.array([1.0, -1.0])
+    kw = {"lat": lat, "value": 3.0, "pole_sign": sign}
+    stacked = np.concatenate(
+        [ghost_rows(grid, 2, "south", **kw), grid, ghost_rows(grid, 2, "north", **kw)], axis=-2
+    )
+    np.testing.assert_array_equal(stacked, pad(grid, (2, 0), lon="none", **kw))
+    with pytest.raises(ValueError, match=r"side must be one of \['south', 'north'\]; got 'east'"):
+        ghost_rows(grid, 2, "east")
 
 
 def test_pad_leaves_input_alone(rng):
