@@ -22,6 +22,7 @@ __all__ = [
     "REPORT_SUFFIXES",
     "format_duration",
     "format_ratio",
+    "fit_warning",
     "headline",
     "markdown_report",
     "json_report",
@@ -188,10 +189,50 @@ def terminal_table(results: Sequence[WorkloadResult]) -> str:
             lines.append(
                 "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
             )
+        if fit_warning(result):
+            lines.append(f"WARNING: {fit_warning(result)}")
         for problem in result.problems:
             lines.append(f"PROBLEM: {problem}")
         lines.append("")
     return "\n".join(lines)
+
+
+# Below this R² or above this residual, an extrapolation over decades is a guess.
+FIT_R2_WARN = 0.99
+FIT_RESIDUAL_WARN = 0.25
+
+
+def fit_warning(result: WorkloadResult) -> str | None:
+    """A sentence saying why the naive fit should not be trusted, or ``None``.
+
+    Examples
+    --------
+    >>> from accel.compress import WorkloadResult
+    >>> from accel.compress_fit import fit_power_law
+    >>> result = WorkloadResult("demo", "PASSED", fit=fit_power_law([1, 2, 4], [1.0, 5.0, 3.0]))
+    >>> fit_warning(result).startswith("poor naive fit")
+    True
+    """
+    fit = result.fit
+    if fit is None:
+        return None
+    reasons = []
+    if fit.r2 < FIT_R2_WARN:
+        reasons.append(f"R² = {fit.r2:.3f} < {FIT_R2_WARN}")
+    if fit.max_rel_residual > FIT_RESIDUAL_WARN:
+        reasons.append(
+            f"max relative residual {fit.max_rel_residual:.0%} > {FIT_RESIDUAL_WARN:.0%}"
+        )
+    exp = result.expected_exponent
+    if (
+        exp is not None
+        and math.isfinite(fit.p_stderr)
+        and abs(fit.p - exp) > max(0.15, 3 * fit.p_stderr)
+    ):
+        reasons.append(f"p = {fit.p:.2f} is far from the expected {exp:g}")
+    if not reasons:
+        return None
+    return "poor naive fit (" + "; ".join(reasons) + "): treat the extrapolated time as rough"
 
 
 def _fit_section(result: WorkloadResult) -> list[str]:
@@ -208,6 +249,7 @@ def _fit_section(result: WorkloadResult) -> list[str]:
         f"{len(fit.sizes)} sizes: **p = {fit.p:.3f} ± {fit.p_stderr:.3f}**{expected}, "
         f"c = {fit.c:.3e} s, R² = {fit.r2:.5f}, max relative residual = {fit.max_rel_residual:.1%}.",
         "",
+        *([f"**Warning: {fit_warning(result)}.**", ""] if fit_warning(result) else []),
         f"| size ({result.size_unit}) | naive median (measured) | fit | residual |",
         "|---:|---:|---:|---:|",
     ]
@@ -319,6 +361,7 @@ def json_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> str:
         data["naive_at_full_size"] = {"time_s": naive_s, "label": naive_label}
         data["rows"] = rows(result)
         data["headline"] = headline(result)
+        data["fit_warning"] = fit_warning(result)
         workloads.append(data)
     status = "PASSED" if all(r.status != "FAILED" for r in results) else "FAILED"
     doc = {"schema": SCHEMA, "status": status, **meta, "workloads": workloads}
