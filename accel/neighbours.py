@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from accel.buckets import SkyGrid, cell_ids, counting_sort, make_grid, zone_of
-from accel.sphere import ra_half_width_nb, separation_nb
+from accel.sphere import ra_half_width, ra_half_width_nb, separation_nb
 
 __all__ = ["Buckets", "bucket_points", "pairs_within", "nearest", "prepare_queries"]
 
@@ -36,32 +36,33 @@ TWO_PI = 2.0 * math.pi
 
 @dataclass(frozen=True)
 class Buckets:
-    """Points sorted by cell, with their unit vectors stored in that order."""
+    """Points sorted by cell, their unit vectors stored row by row in that order."""
 
     grid: SkyGrid
     order: np.ndarray  # sorted position -> original index
     cell_start: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    z: np.ndarray
+    xyz: np.ndarray  # (n, 3), so one cell's candidates share cache lines
 
 
 @njit(cache=True, parallel=True)
-def _xyz_gather(ra, dec, order, x, y, z):  # pragma: no cover - compiled
+def _gather(ra, dec, order, ra_out, dec_out, xyz):  # pragma: no cover - compiled
     for s in prange(order.shape[0]):
         i = order[s]
-        c = math.cos(dec[i])
-        x[s] = c * math.cos(ra[i])
-        y[s] = c * math.sin(ra[i])
-        z[s] = math.sin(dec[i])
+        r = ra[i]
+        d = dec[i]
+        c = math.cos(d)
+        ra_out[s] = r
+        dec_out[s] = d
+        xyz[s, 0] = c * math.cos(r)
+        xyz[s, 1] = c * math.sin(r)
+        xyz[s, 2] = math.sin(d)
 
 
-def _unit_vectors(ra: np.ndarray, dec: np.ndarray, order: np.ndarray):
-    x = np.empty(order.shape[0])
-    y = np.empty(order.shape[0])
-    z = np.empty(order.shape[0])
-    _xyz_gather(ra, dec, order, x, y, z)
-    return x, y, z
+def _sorted_copies(ra: np.ndarray, dec: np.ndarray, order: np.ndarray):
+    n = order.shape[0]
+    ra_s, dec_s, xyz = np.empty(n), np.empty(n), np.empty((n, 3))
+    _gather(ra, dec, order, ra_s, dec_s, xyz)
+    return ra_s, dec_s, xyz
 
 
 def bucket_points(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> Buckets:
@@ -74,26 +75,27 @@ def bucket_points(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> Buc
     [1, 0]
     """
     order, cell_start = counting_sort(cell_ids(ra_rad, dec_rad, grid), grid.n_cells)
-    return Buckets(grid, order, cell_start, *_unit_vectors(ra_rad, dec_rad, order))
+    return Buckets(grid, order, cell_start, _sorted_copies(ra_rad, dec_rad, order)[2])
 
 
 @dataclass(frozen=True)
 class Queries:
-    """Query points: original-order unit vectors plus a cell-ordered visiting sequence."""
+    """Query points copied in cell order (``visit[s]`` is the original index of row ``s``).
 
+    Visiting queries in cell order keeps the candidate cells in cache, and the
+    contiguous copies keep the query reads sequential.
+    """
+
+    visit: np.ndarray
     ra: np.ndarray
     dec: np.ndarray
-    visit: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    z: np.ndarray
+    xyz: np.ndarray
 
 
 def prepare_queries(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> Queries:
-    """Queries visited in cell order, so neighbouring queries reuse the same cells in cache."""
+    """Sort queries into ``grid``'s cell order and copy what the kernels read."""
     visit, _ = counting_sort(cell_ids(ra_rad, dec_rad, grid), grid.n_cells)
-    identity = np.arange(ra_rad.shape[0], dtype=np.int64)
-    return Queries(ra_rad, dec_rad, visit, *_unit_vectors(ra_rad, dec_rad, identity))
+    return Queries(visit, *_sorted_copies(ra_rad, dec_rad, visit))
 
 
 @njit(cache=True, inline="always")
@@ -111,20 +113,17 @@ def _ra_cells(ra, dra, full, n_ra):  # pragma: no cover - compiled
 def _pairs_pass(
     q_ra,
     q_dec,
-    qx,
-    qy,
-    qz,
+    q_xyz,
     visit,
     zone_height,
     n_ra,
     zone_start,
     cell_start,
-    px,
-    py,
-    pz,
+    p_xyz,
     p_order,
     radius,
     chord2_max,
+    zone_dra,
     fill,
     counts,
     offsets,
@@ -136,14 +135,13 @@ def _pairs_pass(
     for b in prange((nq + BLOCK - 1) // BLOCK):
         for s in range(b * BLOCK, min(nq, (b + 1) * BLOCK)):
             i = visit[s]
-            ra = q_ra[i]
-            dec = q_dec[i]
-            x = qx[i]
-            y = qy[i]
-            z = qz[i]
-            dra = ra_half_width_nb(dec, radius)
+            ra = q_ra[s]
+            dec = q_dec[s]
+            x = q_xyz[s, 0]
+            y = q_xyz[s, 1]
+            z = q_xyz[s, 2]
+            dra = zone_dra[zone_of(dec, zone_height, n_zones)]
             full = dra >= math.pi
-            dra = dra * (1.0 + 1e-9) + PAD_RAD
             z0 = zone_of(dec - radius - PAD_RAD, zone_height, n_zones)
             z1 = zone_of(dec + radius + PAD_RAD, zone_height, n_zones)
             start = offsets[i] if fill else 0
@@ -154,16 +152,22 @@ def _pairs_pass(
                 for c in range(lo, hi + 1):
                     cell = zone_start[zz] + (c % nr)
                     for j in range(cell_start[cell], cell_start[cell + 1]):
-                        dx = px[j] - x
-                        dy = py[j] - y
-                        dz = pz[j] - z
+                        dx = p_xyz[j, 0] - x
+                        dy = p_xyz[j, 1] - y
+                        dz = p_xyz[j, 2] - z
                         if dx * dx + dy * dy + dz * dz <= chord2_max:
                             if fill:
                                 out_j[start + k] = p_order[j]
-                                out_sep[start + k] = separation_nb(x, y, z, px[j], py[j], pz[j])
+                                out_sep[start + k] = separation_nb(
+                                    x, y, z, p_xyz[j, 0], p_xyz[j, 1], p_xyz[j, 2]
+                                )
                             k += 1
-            if fill:
-                # Insertion sort by point index: segments are short.
+            if fill and k > 32:
+                perm = np.argsort(out_j[start : start + k])
+                out_j[start : start + k] = out_j[start : start + k][perm]
+                out_sep[start : start + k] = out_sep[start : start + k][perm]
+            elif fill:
+                # Insertion sort by point index: segments are usually a handful of pairs.
                 for a in range(start + 1, start + k):
                     jv = out_j[a]
                     sv = out_sep[a]
@@ -178,8 +182,16 @@ def _pairs_pass(
                 counts[i] = k
 
 
-def _as_buckets(points, grid):
-    return points if isinstance(points, Buckets) else bucket_points(points[0], points[1], grid)
+def _zone_half_widths(grid: SkyGrid, radius_rad: float) -> np.ndarray:
+    """RA half-width of the search window for queries in each zone (pi: whole circle).
+
+    The widest cap in a zone belongs to its most polar query, so one conservative
+    width per zone replaces an asin per query.
+    """
+    lower = -0.5 * math.pi + grid.zone_height * np.arange(grid.n_zones)
+    most_polar = np.maximum(np.abs(lower), np.abs(lower + grid.zone_height))
+    dra = ra_half_width(most_polar, radius_rad)
+    return np.where(dra >= math.pi, math.pi, dra * (1.0 + 1e-9) + PAD_RAD)
 
 
 def pairs_within(
@@ -218,20 +230,17 @@ def _pairs(queries: Queries, buckets: Buckets, radius_rad: float):
     args = (
         queries.ra,
         queries.dec,
-        queries.x,
-        queries.y,
-        queries.z,
+        queries.xyz,
         queries.visit,
         grid.zone_height,
         grid.n_ra,
         grid.zone_start,
         buckets.cell_start,
-        buckets.x,
-        buckets.y,
-        buckets.z,
+        buckets.xyz,
         buckets.order,
         float(radius_rad),
         chord2,
+        _zone_half_widths(grid, radius_rad),
     )
     _pairs_pass(*args, False, counts, offsets, empty_i, empty_f)
     np.cumsum(counts, out=offsets[1:])
@@ -247,17 +256,13 @@ def _pairs(queries: Queries, buckets: Buckets, radius_rad: float):
 def _nearest_pass(
     q_ra,
     q_dec,
-    qx,
-    qy,
-    qz,
+    q_xyz,
     visit,
     zone_height,
     n_ra,
     zone_start,
     cell_start,
-    px,
-    py,
-    pz,
+    p_xyz,
     p_order,
     k,
     start_radius,
@@ -273,11 +278,11 @@ def _nearest_pass(
         best_s = np.empty(k, dtype=np.int64)
         for s in range(b * BLOCK, min(nq, (b + 1) * BLOCK)):
             i = visit[s]
-            ra = q_ra[i]
-            dec = q_dec[i]
-            x = qx[i]
-            y = qy[i]
-            z = qz[i]
+            ra = q_ra[s]
+            dec = q_dec[s]
+            x = q_xyz[s, 0]
+            y = q_xyz[s, 1]
+            z = q_xyz[s, 2]
             radius = min(start_radius, max_radius)
             while True:
                 found = 0
@@ -294,9 +299,9 @@ def _nearest_pass(
                     for c in range(lo, hi + 1):
                         cell = zone_start[zz] + (c % nr)
                         for j in range(cell_start[cell], cell_start[cell + 1]):
-                            dx = px[j] - x
-                            dy = py[j] - y
-                            dz = pz[j] - z
+                            dx = p_xyz[j, 0] - x
+                            dy = p_xyz[j, 1] - y
+                            dz = p_xyz[j, 2] - z
                             d2 = dx * dx + dy * dy + dz * dz
                             if d2 > chord2:
                                 continue
@@ -325,7 +330,7 @@ def _nearest_pass(
                 if m < found:
                     j = best_s[m]
                     out_j[i, m] = best_j[m]
-                    out_sep[i, m] = separation_nb(x, y, z, px[j], py[j], pz[j])
+                    out_sep[i, m] = separation_nb(x, y, z, p_xyz[j, 0], p_xyz[j, 1], p_xyz[j, 2])
                 else:
                     out_j[i, m] = -1
                     out_sep[i, m] = np.nan
@@ -361,17 +366,13 @@ def nearest(
     _nearest_pass(
         queries.ra,
         queries.dec,
-        queries.x,
-        queries.y,
-        queries.z,
+        queries.xyz,
         queries.visit,
         grid.zone_height,
         grid.n_ra,
         grid.zone_start,
         buckets.cell_start,
-        buckets.x,
-        buckets.y,
-        buckets.z,
+        buckets.xyz,
         buckets.order,
         int(k),
         float(grid.zone_height),

@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 __all__ = [
+    "radians_wrapped",
     "radec_to_xyz",
     "chord_from_angle",
     "angle_from_chord",
@@ -107,3 +108,66 @@ def ra_half_width_nb(dec, radius):  # pragma: no cover - compiled
     if ratio >= 1.0:
         return math.pi
     return math.asin(ratio)
+
+
+@njit(cache=True, parallel=True)
+def _radians_wrapped(ra_deg, dec_deg, ra_out, dec_out):  # pragma: no cover - compiled
+    scale = math.pi / 180.0
+    for i in prange(ra_deg.shape[0]):
+        r = ra_deg[i] * scale
+        if r < 0.0 or r >= TWO_PI:
+            r = r % TWO_PI
+            if r >= TWO_PI:  # a tiny negative can round up to 2 pi
+                r = 0.0
+        ra_out[i] = r
+        dec_out[i] = dec_deg[i] * scale
+
+
+def radians_wrapped(ra_deg: np.ndarray, dec_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Degrees to radians in one pass, RA wrapped into [0, 2 pi).
+
+    Examples
+    --------
+    >>> ra, dec = radians_wrapped(np.array([-90.0, 360.0]), np.array([45.0, 0.0]))
+    >>> (ra / np.pi).tolist(), (dec / np.pi).tolist()
+    ([1.5, 0.0], [0.25, 0.0])
+    """
+    ra_deg = np.ascontiguousarray(ra_deg, dtype=np.float64)
+    dec_deg = np.ascontiguousarray(dec_deg, dtype=np.float64)
+    ra_out = np.empty_like(ra_deg)
+    dec_out = np.empty_like(dec_deg)
+    _radians_wrapped(ra_deg, dec_deg, ra_out, dec_out)
+    return ra_out, dec_out
+
+
+def radians_wrapped_reference(ra_deg: np.ndarray, dec_deg: np.ndarray):
+    """NumPy reference of :func:`radians_wrapped`."""
+    ra = np.deg2rad(ra_deg)
+    ra = np.where((ra < 0) | (ra >= TWO_PI), np.mod(ra, TWO_PI), ra)
+    ra[ra >= TWO_PI] = 0.0
+    return ra, np.deg2rad(dec_deg)
+
+
+@njit(cache=True, parallel=True)
+def _count_invalid(ra_deg, dec_deg):  # pragma: no cover - compiled
+    nonfinite = 0
+    out_of_range = 0
+    for i in prange(ra_deg.shape[0]):
+        r = ra_deg[i]
+        d = dec_deg[i]
+        if not (math.isfinite(r) and math.isfinite(d)):
+            nonfinite += 1
+        elif abs(d) > 90.0:
+            out_of_range += 1
+    return nonfinite, out_of_range
+
+
+def count_invalid(ra_deg: np.ndarray, dec_deg: np.ndarray) -> tuple[int, int]:
+    """``(rows with NaN/inf, rows with |dec| > 90)`` in one pass over degree arrays.
+
+    Examples
+    --------
+    >>> count_invalid(np.array([0.0, np.nan, 1.0]), np.array([0.0, 0.0, 91.0]))
+    (1, 1)
+    """
+    return tuple(int(v) for v in _count_invalid(ra_deg, dec_deg))

@@ -18,6 +18,7 @@ import numpy as np
 from astropy.table import MaskedColumn, Table
 
 from accel.neighbours import nearest, pairs_within
+from accel.sphere import radians_wrapped
 from workloads.skymatch.best import best_pairs, best_per_row
 from workloads.skymatch.catalog import Catalog, CatalogLike, as_catalog
 from workloads.skymatch.epoch import propagate
@@ -60,10 +61,7 @@ def parse_radius(radius: Any, name: str = "radius") -> float:
 
 
 def _radians(ra_deg: np.ndarray, dec_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    ra = np.deg2rad(ra_deg)
-    np.mod(ra, 2.0 * math.pi, out=ra)
-    ra[ra >= 2.0 * math.pi] = 0.0  # mod can round up to 2 pi for tiny negatives
-    return ra, np.deg2rad(dec_deg)
+    return radians_wrapped(ra_deg, dec_deg)
 
 
 def match_arrays(

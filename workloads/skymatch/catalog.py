@@ -19,6 +19,8 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
+from accel.sphere import count_invalid
+
 __all__ = ["Catalog", "as_catalog", "read_catalog"]
 
 CatalogLike = Any  # SkyCoord | Table | pandas.DataFrame | tuple | str | os.PathLike
@@ -177,10 +179,10 @@ def as_catalog(
     n_input = ra.shape[0]
     if n_input == 0:
         raise ValueError(f"{name} catalog is empty; it needs at least one row")
-    bad = ~(np.isfinite(ra) & np.isfinite(dec))
-    out_of_range = np.abs(np.where(bad, 0.0, dec)) > 90.0
     index = np.arange(n_input, dtype=np.int64)
-    if bad.any() or out_of_range.any():
+    if any(count_invalid(ra, dec)):  # one fused pass; the slow path below explains
+        bad = ~(np.isfinite(ra) & np.isfinite(dec))
+        out_of_range = np.abs(np.where(bad, 0.0, dec)) > 90.0
         if not skip_invalid:
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
@@ -190,7 +192,7 @@ def as_catalog(
                 )
             first = int(np.flatnonzero(out_of_range)[0])
             raise ValueError(
-                f"{name} dec must lie in [-90, 90] deg; got {dec[first]!r} at row {first}"
+                f"{name} dec must lie in [-90, 90] deg; got {float(dec[first])!r} at row {first}"
             )
         keep = ~(bad | out_of_range)
         if not keep.any():
