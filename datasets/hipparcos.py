@@ -74,6 +74,8 @@ def parse_hip2(path: str | Path, *, expected_rows: int | None = HIPPARCOS_ROWS) 
     np.int64(1)
     """
     path = Path(path)
+    if path.stat().st_size == 0:
+        raise _fail(path, "the file is empty")
     try:
         # loadtxt is C-implemented in NumPy >= 1.23: about 0.2 s for the full file.
         data = np.loadtxt(path, dtype=np.float64, ndmin=2)
