@@ -1,0 +1,88 @@
+"""The workloads' compression specs: they load, and their implementations agree on small inputs."""
+
+import numpy as np
+import pytest
+
+from accel.compress import run_compression
+from accel.compress_spec import CompressionSpec, load_specs
+
+sky = pytest.importorskip("workloads.skymatch.compression")
+
+
+def test_skymatch_spec_loads_through_the_entry_point():
+    (loaded,) = load_specs(["skymatch"])
+    assert loaded.error is None
+    assert isinstance(loaded.spec, CompressionSpec)
+    roles = [impl.role for impl in loaded.spec.implementations]
+    assert roles == ["naive", "baseline", "ours", "ours-dask"]
+    dask_impl = loaded.spec.implementations[-1]
+    assert dask_impl.available or dask_impl.unavailable  # a missing Dask path says why
+
+
+def pairs(i, j, s):
+    return np.array(i, dtype=np.int64), np.array(j, dtype=np.int64), np.array(s, dtype=float)
+
+
+def test_same_pairs_rule():
+    a = pairs([0, 1, 2], [5, 3, 4], [0.2, 0.9, 0.4])
+    assert sky.same_pairs(a, pairs([2, 0, 1], [4, 5, 3], [0.4, 0.2, 0.9]))
+    # Missing, extra or moved pairs are differences.
+    assert not sky.same_pairs(a, pairs([0, 1], [5, 3], [0.2, 0.9]))
+    assert not sky.same_pairs(a, pairs([0, 1, 2], [5, 3, 1], [0.2, 0.9, 0.4]))
+    assert not sky.same_pairs(a, pairs([0, 1, 2, 2], [5, 3, 4, 4], [0.2, 0.9, 0.4, 0.4]))
+    # Separations must agree within the stated tolerance.
+    assert not sky.same_pairs(a, pairs([0, 1, 2], [5, 3, 4], [0.2, 0.9, 0.4 + 1e-5]))
+    assert sky.same_pairs(a, pairs([0, 1, 2], [5, 3, 4], [0.2, 0.9, 0.4 + 1e-8]))
+    # A pair on the radius (to 1e-9 arcsec) may be found by one side only ...
+    on_edge = pairs([0, 1, 2, 7], [5, 3, 4, 8], [0.2, 0.9, 0.4, 1.0 - 5e-10])
+    assert sky.same_pairs(a, on_edge)
+    # ... but not one clearly inside it.
+    inside = pairs([0, 1, 2, 7], [5, 3, 4, 8], [0.2, 0.9, 0.4, 1.0 - 1e-6])
+    assert not sky.same_pairs(a, inside)
+    empty = pairs([], [], [])
+    assert sky.same_pairs(empty, empty)
+
+
+def test_naive_handles_the_ra_wrap_and_the_pole():
+    one_arcsec = 1 / 3600
+    inputs = (
+        np.array([359.99995, 0.0]),
+        np.array([0.0, 90.0 - 0.2 * one_arcsec]),
+        np.array([0.00005, 180.0, 120.0]),
+        np.array([0.0, 90.0 - 0.5 * one_arcsec, 0.0]),
+    )
+    i, j, sep = sky.naive_match(inputs)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 0), (1, 1)]
+    np.testing.assert_allclose(sep, [0.36, 0.7], rtol=1e-6)
+    assert sky.same_pairs((i, j, sep), sky.astropy_match(inputs))
+
+
+def test_naive_and_astropy_agree_on_a_synthetic_pair():
+    inputs = sky.make_inputs(400, seed=3)
+    naive = sky.naive_match(inputs)
+    assert len(naive[0]) > 150  # about half are counterparts
+    assert sky.same_pairs(naive, sky.astropy_match(inputs))
+
+
+def test_ours_agrees_and_a_wrong_answer_is_caught():
+    api = pytest.importorskip("workloads.skymatch.api", reason="match_arrays not written yet")
+    inputs = sky.make_inputs(400, seed=4)
+    naive = sky.naive_match(inputs)
+    ours = api.match_arrays(*inputs, sky.RADIUS_ARCSEC)
+    assert sky.same_pairs(naive, ours)
+    wrong = (ours[0], np.roll(ours[1], 1), ours[2])  # right indices shuffled between pairs
+    assert not sky.same_pairs(naive, wrong)
+
+
+@pytest.mark.slow
+def test_skymatch_compression_runs_at_tiny_sizes():
+    pytest.importorskip("workloads.skymatch.api", reason="match_arrays not written yet")
+    spec = sky.compression()
+    result = run_compression(
+        spec, naive_sizes=(60, 120, 240), full_size=5000, repeats=1, progress=lambda line: None
+    )
+    assert result.status == "PASSED", result.problems
+    assert result.fit is not None and len(result.fit.sizes) == 3  # no timing asserts in tests
+    checked = {c.other for c in result.checks}
+    assert {"astropy search_around_sky", "accel skymatch (Numba)"} <= checked
+    assert all(c.equal for c in result.checks)
