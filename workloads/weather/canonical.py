@@ -1,0 +1,272 @@
+"""The canonical weather stencils: COSMO horizontal diffusion and vertical advection.
+
+Both run on ``(level, lat, lon)`` float64 fields of a global latitude-longitude
+grid (latitude rows at cell centres, no row on a pole) and use the formulations
+of the GridTools benchmarks:
+
+* ``hdiff``: fourth-order horizontal diffusion with a monotonic flux limiter, from
+  the COSMO model, as in GridTools' ``stencil_benchmarks``
+  (``HorizontalDiffusionStencil``) and GT4Py's integration-test stencils;
+* ``vadv``: the implicit (Crank-Nicolson, ``BET_P = BET_M = 0.5``) vertical
+  advection of the zonal wind, a tridiagonal system per column solved with the
+  Thomas algorithm, as in ``stencil_benchmarks``' ``VerticalAdvectionStencil``
+  (u component) and npbench's ``weather_stencils/vadv``.
+
+GridTools' ``i`` axis is longitude here and ``j`` is latitude.
+
+Halos.  Longitude is periodic.  ``hdiff`` needs :data:`HDIFF_HALO` = 2 cells:
+by default the two rows beyond each pole are the rows at the same latitudes
+180 deg of longitude away (:func:`accel.halo.ghost_rows`), which is what a
+scalar field on the sphere looks like across the pole; with ``halo='included'``
+the caller supplies the halo (GridTools' convention, and what a latitude block of
+:mod:`accel.halo` carries).  ``vadv`` couples levels only, so it needs no
+latitude halo; it reads ``wcon`` one longitude east (wrapping around), or from an
+explicit extra column.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from accel.halo import ghost_rows
+
+from . import canonical_kernels as kernels
+
+__all__ = ["HDIFF_HALO", "HALO_MODES", "hdiff", "vadv"]
+
+HDIFF_HALO = 2
+HALO_MODES = ("pole", "included")
+# Longitudes per vadv task: the Thomas coefficients of a strip over all levels
+# (2 * nlev * VADV_STRIP * 8 bytes) stay in L2, and each strip row is long enough
+# for the hardware prefetchers.
+VADV_STRIP = 512
+
+
+def _check_field(name: str, x: object) -> np.ndarray:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array; got {type(x).__name__}")
+    if x.dtype != np.float64:
+        raise TypeError(f"{name} must be a float64 array; got {x.dtype}")
+    if x.ndim != 3:
+        raise ValueError(f"{name} must be 3-D (level, lat, lon); got {x.ndim}-D shape {x.shape}")
+    return np.ascontiguousarray(x)
+
+
+def _check_finite(name: str, x: np.ndarray) -> None:
+    bad = ~np.isfinite(x)
+    if bad.any():
+        where = tuple(int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(f"{name} must be finite; got {x[where]} at index {where}")
+
+
+def _check_out(out: object, shape: tuple[int, ...], inputs: list[np.ndarray]) -> np.ndarray:
+    if out is None:
+        return np.empty(shape)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array; got {type(out).__name__}")
+    if out.dtype != np.float64 or out.shape != shape or not out.flags.c_contiguous:
+        raise ValueError(
+            f"out must be a C-contiguous float64 array of shape {shape}; "
+            f"got {out.dtype} {out.shape}{'' if out.flags.c_contiguous else ' (not contiguous)'}"
+        )
+    if any(np.may_share_memory(out, x) for x in inputs):
+        raise ValueError("out must not share memory with an input (inputs are never modified)")
+    return out
+
+
+def hdiff(
+    field: np.ndarray,
+    coeff: np.ndarray | float,
+    *,
+    halo: str = "pole",
+    out: np.ndarray | None = None,
+    check_values: bool = True,
+) -> np.ndarray:
+    """COSMO horizontal diffusion with flux limiter (GridTools benchmark formulation).
+
+    ``lap = 4 in - (in[i+1] + in[i-1] + in[j+1] + in[j-1])``; the fluxes
+    ``flx = lap[i+1] - lap`` and ``fly = lap[j+1] - lap`` are set to zero where
+    they point down the gradient of ``in`` (``flx * (in[i+1] - in) > 0``); then
+    ``out = in - coeff * (flx - flx[i-1] + fly - fly[j-1])``.
+
+    Parameters
+    ----------
+    field
+        ``(nlev, nlat, nlon)`` float64.  With ``halo='pole'`` a whole global grid
+        (``nlon`` even, ``nlat >= 2``); with ``halo='included'`` a block that
+        carries 2 halo cells on each side of both horizontal axes.  Not modified.
+    coeff
+        Dimensionless diffusion coefficient, ``>= 0``: a number, or an array with
+        the shape of the result.
+    halo
+        ``'pole'`` (periodic longitude, across-the-pole ghost rows) or
+        ``'included'``.
+    out
+        Optional C-contiguous float64 array for the result.
+    check_values
+        Check that ``field`` and ``coeff`` are finite and ``coeff >= 0`` (one
+        pass over the data; turn off only for inputs known to be clean).
+
+    Returns
+    -------
+    numpy.ndarray
+        The diffused field: ``field``'s shape, or 4 smaller on both horizontal
+        axes with ``halo='included'``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workloads.weather.canonical import hdiff
+    >>> lon = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    >>> field = np.ones((2, 8, 1)) * np.cos(3 * lon)
+    >>> smooth = hdiff(field, 0.02)
+    >>> bool(np.abs(smooth).max() < np.abs(field).max())
+    True
+    """
+    field = _check_field("field", field)
+    if halo not in HALO_MODES:
+        raise ValueError(f"halo must be one of {list(HALO_MODES)}; got {halo!r}")
+    nlev, nlat, nlon = field.shape
+    if halo == "pole":
+        if nlon % 2 or nlon < 2:
+            raise ValueError(
+                f"field needs an even number of longitudes for 'pole' halos; got {nlon}"
+            )
+        if nlat < HDIFF_HALO:
+            raise ValueError(f"field needs at least {HDIFF_HALO} latitudes; got {nlat}")
+        shape = field.shape
+    else:
+        if nlat <= 2 * HDIFF_HALO or nlon <= 2 * HDIFF_HALO:
+            raise ValueError(
+                f"field with an included halo needs more than {2 * HDIFF_HALO} cells on each "
+                f"horizontal axis; got shape {field.shape}"
+            )
+        shape = (nlev, nlat - 2 * HDIFF_HALO, nlon - 2 * HDIFF_HALO)
+
+    if isinstance(coeff, np.ndarray) and coeff.ndim > 0:
+        if coeff.shape != shape:
+            raise ValueError(
+                f"coeff must be a number or an array of shape {shape}; got {coeff.shape}"
+            )
+        coeff_arr = _check_field("coeff", coeff)
+    elif isinstance(coeff, int | float | np.number) and not isinstance(coeff, bool | complex):
+        coeff_arr = np.full((1, 1, 1), float(coeff))
+    else:
+        raise TypeError(
+            f"coeff must be a real number or a float64 array; got {type(coeff).__name__}"
+        )
+    if check_values:
+        _check_finite("field", field)
+        _check_finite("coeff", coeff_arr)
+        if coeff_arr.min() < 0:
+            raise ValueError(
+                f"coeff must be non-negative (a diffusion coefficient); got {coeff_arr.min()}"
+            )
+    out = _check_out(out, shape, [field, coeff_arr])
+
+    if halo == "pole":
+        south = np.ascontiguousarray(ghost_rows(field, HDIFF_HALO, "south"))
+        north = np.ascontiguousarray(ghost_rows(field, HDIFF_HALO, "north"))
+        lat0, lon_halo = 0, 0
+    else:
+        south = north = np.zeros((nlev, HDIFF_HALO, nlon))  # never read
+        lat0, lon_halo = HDIFF_HALO, HDIFF_HALO
+    nchunks = numba.get_num_threads()
+    # enough (level, band) tasks to balance the threads even for a single level
+    nbands = max(1, min(shape[1], -(-8 * nchunks // nlev)))
+    kernels.hdiff_kernel(field, south, north, lat0, lon_halo, coeff_arr, nbands, nchunks, out)
+    return out
+
+
+def vadv(
+    utens_stage: np.ndarray,
+    u_stage: np.ndarray,
+    wcon: np.ndarray,
+    u_pos: np.ndarray,
+    utens: np.ndarray,
+    dtr_stage: float = 3.0 / 20.0,
+    *,
+    out: np.ndarray | None = None,
+    check_values: bool = True,
+) -> np.ndarray:
+    """Implicit vertical advection of the zonal wind (GridTools benchmark formulation).
+
+    For each column, with ``gav = -(wcon[k] + wcon[k, i+1]) / 4`` and
+    ``gcv = (wcon[k+1] + wcon[k+1, i+1]) / 4``, the system
+    ``a[k] x[k-1] + b[k] x[k] + c[k] x[k+1] = d[k]`` with ``a = BET_P gav``,
+    ``c = BET_P gcv``, ``b = dtr_stage - a - c`` and ``d = dtr_stage u_pos + utens
+    + utens_stage`` plus the explicit ``BET_M`` part of the advection is solved by
+    the Thomas algorithm (top and bottom levels drop the missing neighbour), and
+    the new tendency is ``dtr_stage (x - u_pos)``.
+
+    Parameters
+    ----------
+    utens_stage, u_stage, u_pos, utens
+        ``(nlev, nlat, nlon)`` float64, ``nlev >= 2``: the stage tendency, the
+        stage wind, the wind at the start of the step and the other tendencies
+        (GridTools' names).  Not modified.
+    wcon
+        Vertical contravariant wind at u's levels, ``(nlev, nlat, nlon)`` (the
+        eastern neighbour of the last column is the first, periodic longitude) or
+        ``(nlev, nlat, nlon + 1)`` with the eastern column included.
+    dtr_stage
+        Reciprocal of the stage time step in 1/s, positive.
+    out
+        Optional C-contiguous float64 array for the result.
+    check_values
+        Check that every input is finite (one pass over the data).
+
+    Returns
+    -------
+    numpy.ndarray
+        The new ``utens_stage``, ``(nlev, nlat, nlon)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workloads.weather.canonical import vadv
+    >>> rng = np.random.default_rng(0)
+    >>> u = [rng.random((4, 3, 6)) for _ in range(5)]
+    >>> vadv(*u).shape
+    (4, 3, 6)
+    >>> bool(np.allclose(vadv(u[0], u[1], np.zeros((4, 3, 6)), u[3], u[4]), u[0] + u[4]))
+    True
+    """
+    names = ("utens_stage", "u_stage", "u_pos", "utens")
+    fields = [
+        _check_field(n, x) for n, x in zip(names, (utens_stage, u_stage, u_pos, utens), strict=True)
+    ]
+    shape = fields[0].shape
+    for n, x in zip(names[1:], fields[1:], strict=True):
+        if x.shape != shape:
+            raise ValueError(f"{n} must have the shape of utens_stage {shape}; got {x.shape}")
+    if shape[0] < 2:
+        raise ValueError(f"fields need at least 2 levels for the vertical solve; got {shape[0]}")
+    wcon = _check_field("wcon", wcon)
+    nlev, nlat, nlon = shape
+    if wcon.shape not in ((nlev, nlat, nlon), (nlev, nlat, nlon + 1)):
+        raise ValueError(
+            f"wcon must have shape {shape} or {(nlev, nlat, nlon + 1)} (eastern column included); "
+            f"got {wcon.shape}"
+        )
+    if isinstance(dtr_stage, bool) or not isinstance(
+        dtr_stage, int | float | np.floating | np.integer
+    ):
+        raise TypeError(f"dtr_stage must be a real number; got {type(dtr_stage).__name__}")
+    if not (np.isfinite(dtr_stage) and dtr_stage > 0):
+        raise ValueError(
+            f"dtr_stage must be a positive reciprocal time step in 1/s; got {dtr_stage}"
+        )
+    if check_values:
+        for n, x in zip(names, fields, strict=True):
+            _check_finite(n, x)
+        _check_finite("wcon", wcon)
+    out = _check_out(out, shape, [*fields, wcon])
+    utens_stage, u_stage, u_pos, utens = fields
+    wrap = wcon.shape[-1] == nlon
+    kernels.vadv_kernel(
+        utens_stage, u_stage, wcon, u_pos, utens, float(dtr_stage), wrap, VADV_STRIP,
+        numba.get_num_threads(), out,
+    )  # fmt: skip
+    return out
