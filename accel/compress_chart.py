@@ -11,10 +11,11 @@ import io
 from collections.abc import Sequence
 
 from accel.compress import EXTRAPOLATED, WorkloadResult
-from accel.compress_report import format_duration, headline, rows
+from accel.compress_report import format_duration, format_ratio, headline, rows
 
 __all__ = ["chart_png"]
 
+_NOTE_CHARS = 70
 _COLOURS = {"naive": "#b2182b", "baseline": "#4d4d4d", "ours": "#2166ac", "ours-dask": "#5aae61"}
 
 
@@ -86,9 +87,14 @@ def chart_png(results: Sequence[WorkloadResult], *, dpi: int = 110) -> bytes:
         for i, row in enumerate(table):
             t = row["time_s"]
             if t is None:
-                text, x = row["note"] or row["status"], (ax.get_xlim()[0] * 1.2 if measured else 0)
+                text = row["note"] or row["status"]
+                if len(text) > _NOTE_CHARS:  # the full reason is in the Markdown report
+                    text = text[: _NOTE_CHARS - 3] + "..."
+                x = ax.get_xlim()[0] * 1.2 if measured else 0
             else:
                 text, x = f"{format_duration(t)} ({row['label']})", t * 1.15
+                if row["speedup_vs_naive"]:
+                    text += f", {format_ratio(row['speedup_vs_naive'])} vs naive"
             ax.text(x, i, text, va="center", fontsize=8)
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_ylim(len(labels) - 0.4, -0.6)  # first row on top, room for text-only rows

@@ -24,7 +24,7 @@ from accel.compress_report import (
     write_atomic,
 )
 from accel.compress_spec import CompressionSpec, load_specs
-from accel.machine import describe_machine
+from accel.machine import describe_machine, peak_rss_bytes
 
 __all__ = ["register", "run", "compress_command"]
 
@@ -210,6 +210,8 @@ def compress_command(
         "repeats": repeats,
         "seed": seed,
         "machine": describe_machine(),
+        # Whole process, all workloads together: an upper bound for any one implementation.
+        "peak_rss_bytes": peak_rss_bytes(),
     }
     print(terminal_table(results))
     write_atomic(paths[".json"], json_report(results, meta).encode(), overwrite=overwrite)

@@ -334,6 +334,10 @@ def markdown_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> 
             out += ["### Problems", "", *[f"- {p}" for p in result.problems], ""]
     machine = meta.get("machine", {})
     out += ["## Machine", ""]
+    if meta.get("peak_rss_bytes"):
+        out.append(
+            f"- peak memory of the whole run (RSS): {meta['peak_rss_bytes'] / 2**30:.2f} GiB"
+        )
     for key, value in machine.items():
         if key == "libraries":
             value = ", ".join(f"{k} {v or 'not installed'}" for k, v in value.items())

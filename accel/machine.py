@@ -13,7 +13,7 @@ import sys
 from importlib import metadata
 from typing import Any
 
-__all__ = ["LIBRARIES", "cpu_model", "describe_machine"]
+__all__ = ["LIBRARIES", "cpu_model", "describe_machine", "peak_rss_bytes"]
 
 # The libraries whose versions change what the measured code does.
 LIBRARIES: tuple[str, ...] = (
@@ -92,6 +92,23 @@ def _memory_bytes() -> int | None:
         return int(psutil.virtual_memory().total)
     except Exception:  # psutil missing or unsupported platform
         return None
+
+
+def peak_rss_bytes() -> int | None:
+    """Peak resident memory of this process so far, in bytes (``None`` where unknown).
+
+    Examples
+    --------
+    >>> peak_rss_bytes() is None or peak_rss_bytes() > 0
+    True
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports kilobytes, macOS bytes.
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
 
 
 def describe_machine() -> dict[str, Any]:
