@@ -55,9 +55,10 @@ def write_sample_file(table: Table, path: str | Path, *, overwrite: bool = False
     >>> import tempfile
     >>> t = Table({"ra": [1.0], "dec": [2.0]}, units={"ra": "deg", "dec": "deg"},
     ...           meta={"epoch": 2016.0, "epoch_name": "J2016.0", "source": "doc"})
-    >>> out = write_sample_file(t, Path(tempfile.mkdtemp()) / "t.parquet")
-    >>> read_sample_file(out)["ra"].unit
-    Unit("deg")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_sample_file(t, Path(folder) / "t.parquet")
+    ...     print(read_sample_file(out)["ra"].unit)
+    deg
     """
     path = Path(path)
     if path.exists() and not overwrite:
