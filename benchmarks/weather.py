@@ -1,0 +1,201 @@
+"""Weather stencils against the memory limit: STREAM triad, NumPy references, Numba kernels.
+
+Run under the shared lock so no two benchmarks overlap on the 2-core machine:
+
+    flock /tmp/accel-bench.lock python benchmarks/weather.py
+    flock /tmp/accel-bench.lock python benchmarks/weather.py --resolutions 1.0 --levels 80
+
+For hdiff, vadv and the shallow-water step, at each resolution, it reports median
+times, effective bandwidth (compulsory bytes of one step / median time), grid
+points per second, the share of the STREAM triad measured in the same run, and
+the speedup over the NumPy reference.  Numba times use preallocated outputs and
+skip the value checks (``check_values=False``, one extra pass over the data);
+compile time is measured separately, on a fresh uncached copy of each kernel.
+Every Numba result is compared with its NumPy reference before it is timed.
+Writes ``benchmarks/results/weather.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import RESULTS, summary, timed, write_json  # noqa: E402
+
+from accel.bandwidth import effective_bandwidth, stream_triad  # noqa: E402
+from workloads.weather import canonical, canonical_kernels, canonical_reference  # noqa: E402
+
+TARGET_TRIAD_SHARE = 0.70
+TARGET_SPEEDUP = 10.0
+
+
+def fresh_compile_s(dispatcher) -> float:
+    """Seconds to compile ``dispatcher``'s signature from scratch (no on-disk cache)."""
+    sig = dispatcher.signatures[0]
+    fresh = numba.njit(parallel=True)(dispatcher.py_func)
+    t0 = time.perf_counter()
+    fresh.compile(sig)
+    return time.perf_counter() - t0
+
+
+def row(name, res, points, nbytes, t_numpy, t_numba, triad_bps, compile_s, **extra):
+    bw = effective_bandwidth(nbytes, t_numba["median_s"])
+    return {
+        "kernel": name,
+        "resolution_deg": res,
+        "points": int(points),
+        "compulsory_bytes": int(nbytes),
+        "numpy": t_numpy,
+        "numba": t_numba,
+        "numba_compile_s": compile_s,
+        "effective_bandwidth_Bps": bw,
+        "points_per_s": points / t_numba["median_s"],
+        "triad_share": bw / triad_bps,
+        "speedup_vs_numpy": t_numpy["median_s"] / t_numba["median_s"],
+        "numpy_effective_bandwidth_Bps": effective_bandwidth(nbytes, t_numpy["median_s"]),
+        **extra,
+    }
+
+
+def bench_hdiff(shape, res, args, triad_bps, rng):
+    field = rng.random(shape)
+    coeff = 0.1 * rng.random(shape)
+    out = np.empty(shape)
+    canonical.hdiff(field, coeff, out=out)
+    expected = canonical_reference.hdiff(field, coeff)
+    same = bool(np.array_equal(out, expected))
+    del expected
+    gc.collect()
+    t_numpy = summary(timed(lambda: canonical_reference.hdiff(field, coeff), args.numpy_repeats)[0])
+    gc.collect()
+    t_numba = summary(
+        timed(lambda: canonical.hdiff(field, coeff, out=out, check_values=False), args.repeats)[0]
+    )
+    nbytes = 3 * 8 * field.size  # field read, coeff read, result written
+    return row("hdiff", res, field.size, nbytes, t_numpy, t_numba, triad_bps,
+               fresh_compile_s(canonical_kernels.hdiff_kernel), bitwise_equal_numpy=same)  # fmt: skip
+
+
+def bench_vadv(shape, res, args, triad_bps, rng):
+    fields = [rng.random(shape) - 0.5 for _ in range(5)]
+    out = np.empty(shape)
+    canonical.vadv(*fields, out=out)
+    expected = canonical_reference.vadv(*fields)
+    same = bool(np.array_equal(out, expected))
+    del expected
+    gc.collect()
+    t_numpy = summary(timed(lambda: canonical_reference.vadv(*fields), args.numpy_repeats)[0])
+    gc.collect()
+    t_numba = summary(
+        timed(lambda: canonical.vadv(*fields, out=out, check_values=False), args.repeats)[0]
+    )
+    nbytes = 6 * 8 * out.size  # 5 fields read (wcon periodic, nlon columns), 1 written
+    return row("vadv", res, out.size, nbytes, t_numpy, t_numba, triad_bps,
+               fresh_compile_s(canonical_kernels.vadv_kernel), bitwise_equal_numpy=same)  # fmt: skip
+
+
+def bench_shallow_water(res, args, triad_bps):
+    try:
+        from workloads.weather.model import benchmark_callables
+    except ImportError as exc:
+        print(f"shallow-water step not available ({exc}); skipping it", file=sys.stderr)
+        return None
+    t0 = time.perf_counter()
+    calls = benchmark_callables(res)
+    setup_s = time.perf_counter() - t0
+    t_numpy = summary(timed(calls["numpy"], args.numpy_repeats)[0])
+    t_numba = summary(timed(calls["numba"], args.repeats)[0])
+    return row("shallow-water step", res, calls["points"], calls["compulsory_bytes"], t_numpy,
+               t_numba, triad_bps, None, setup_including_compile_or_cache_load_s=setup_s)  # fmt: skip
+
+
+def print_table(rows, triad_bps):
+    print(f"\nSTREAM triad (median): {triad_bps / 1e9:.1f} GB/s  [3 arrays x 8 B per element]")
+    head = (f"{'kernel':<19}{'grid':>6}{'points':>11}{'numpy ms':>10}{'numba ms':>10}"
+            f"{'speedup':>9}{'GB/s':>7}{'% triad':>8}{'Gpt/s':>7}{'compile s':>10}")  # fmt: skip
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        comp = "-" if r["numba_compile_s"] is None else f"{r['numba_compile_s']:.1f}"
+        print(
+            f"{r['kernel']:<19}{r['resolution_deg']:>6g}{r['points']:>11,}"
+            f"{1e3 * r['numpy']['median_s']:>10.1f}{1e3 * r['numba']['median_s']:>10.2f}"
+            f"{r['speedup_vs_numpy']:>8.1f}x{r['effective_bandwidth_Bps'] / 1e9:>7.1f}"
+            f"{100 * r['triad_share']:>7.0f}%{r['points_per_s'] / 1e9:>7.2f}{comp:>10}"
+        )
+    misses = [
+        f"{r['kernel']} @ {r['resolution_deg']:g} deg"
+        for r in rows
+        if r["triad_share"] < TARGET_TRIAD_SHARE or r["speedup_vs_numpy"] < TARGET_SPEEDUP
+    ]
+    verdict = "all met" if not misses else "missed by " + ", ".join(misses)
+    print(
+        f"targets (>= {TARGET_TRIAD_SHARE:.0%} of triad and >= {TARGET_SPEEDUP:g}x NumPy): {verdict}"
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="example:\n  flock /tmp/accel-bench.lock python benchmarks/weather.py --levels 64",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--resolutions", type=float, nargs="+", default=[1.0, 0.25])
+    parser.add_argument("--levels", type=int, default=64, help="levels for hdiff and vadv")
+    parser.add_argument("--repeats", type=int, default=10, help="timed Numba runs")
+    parser.add_argument("--numpy-repeats", type=int, default=3, help="timed NumPy runs")
+    parser.add_argument("--triad-n", type=int, default=60_000_000, help="triad elements per array")
+    parser.add_argument("--kernels", nargs="+", default=["hdiff", "vadv", "sw"])
+    parser.add_argument("--name", default="weather", help="results/<name>.json")
+    args = parser.parse_args(argv)
+
+    load_before = os.getloadavg()
+    triad = stream_triad(n=args.triad_n, repeats=10)
+    triad_bps = triad.median_bytes_per_s
+    print(f"triad: median {triad_bps / 1e9:.1f} GB/s, best {triad.best_bytes_per_s / 1e9:.1f} GB/s"
+          f" ({args.triad_n:,} elements, {numba.get_num_threads()} threads)", file=sys.stderr)  # fmt: skip
+    rng = np.random.default_rng(2024)
+    rows = []
+    for res in args.resolutions:
+        shape = (args.levels, round(180 / res), round(360 / res))
+        for name, bench in (("hdiff", bench_hdiff), ("vadv", bench_vadv)):
+            if name in args.kernels:
+                print(f"{name} at {res:g} deg {shape} ...", file=sys.stderr)
+                rows.append(bench(shape, res, args, triad_bps, rng))
+                gc.collect()
+        if "sw" in args.kernels:
+            print(f"shallow-water step at {res:g} deg ...", file=sys.stderr)
+            r = bench_shallow_water(res, args, triad_bps)
+            if r is not None:
+                rows.append(r)
+            gc.collect()
+    print_table(rows, triad_bps)
+    path = RESULTS / f"{args.name}.json"
+    if path.exists():
+        print(f"replacing the previous results in {path}", file=sys.stderr)
+    write_json(args.name, {
+        "measured": True,
+        "numba_threads": numba.get_num_threads(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "levels": args.levels,
+        "triad": {"n": triad.n, "seconds": list(triad.seconds), "median_Bps": triad_bps,
+                  "best_Bps": triad.best_bytes_per_s, "bytes_per_element": 24},
+        "targets": {"triad_share": TARGET_TRIAD_SHARE, "speedup_vs_numpy": TARGET_SPEEDUP},
+        "rows": rows,
+    })  # fmt: skip
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
