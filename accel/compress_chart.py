@@ -48,7 +48,8 @@ def chart_png(results: Sequence[WorkloadResult], *, dpi: int = 110) -> bytes:
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(heights), 1, squeeze=False, height_ratios=heights)[:, 0]
     for ax, result in zip(axes, results, strict=False):
-        ax.set_title(f"{result.name}: {headline(result)}", fontsize=8.5, loc="left", wrap=True)
+        title = headline(result) if result.status != "UNAVAILABLE" else "unavailable"
+        ax.set_title(f"{result.name}: {title}", fontsize=8.5, loc="left", wrap=True)
         table = rows(result) if result.status != "UNAVAILABLE" else []
         if not table:
             ax.text(
