@@ -17,6 +17,8 @@ the last row of ``u`` divided by the cap's area.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from workloads.weather.grid import GRAVITY_M_S2, Grid
@@ -105,11 +107,16 @@ def invariants(
     )
     energy = 0.5 * depth * vel2 + 0.5 * GRAVITY_M_S2 * (h * h - hs * hs)
     zeta = vorticity(grid, u, v)
-    pv2 = (zeta + coriolis) ** 2 / (2.0 * _corner_depth(grid, depth))
+    depth_c = _corner_depth(grid, depth)
+    # Potential vorticity needs a positive depth: undefined for a bare tracer (case 1).
+    enstrophy = math.nan
+    if np.all(depth_c > 0):
+        pv2 = (zeta + coriolis) ** 2 / (2.0 * depth_c)
+        enstrophy = float(np.sum(pv2 * grid.area_v_m2[:, None]))
     return {
         "mass": integral(grid, depth),
         "energy": integral(grid, energy),
-        "enstrophy": float(np.sum(pv2 * grid.area_v_m2[:, None])),
+        "enstrophy": enstrophy,
     }
 
 
