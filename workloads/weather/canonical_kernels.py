@@ -82,7 +82,6 @@ def hdiff_kernel(src, south, north, lat0, lon_halo, coeff, nbands, nchunks, out)
         rows_in = np.empty((4, nlon + 4))
         laps = np.empty((2, nlon + 2))
         flys = np.empty((2, nlon))
-        flx = np.empty(nlon + 1)
         cconst = np.empty(nlon)
         if scalar_coeff:
             cconst[:] = coeff[0, 0, 0]
@@ -117,24 +116,32 @@ def hdiff_kernel(src, south, north, lat0, lon_halo, coeff, nbands, nchunks, out)
                 _lap_row(lap_up, c, up, rows_in[(t + 2) % 4], nlon)
                 fly_dn = flys[(t + 1) % 2]
                 fly_up = flys[t % 2]
-                _fly_row(fly_up, lap_c, lap_up, c, up, nlon)
-                for i in range(nlon + 1):
-                    f = lap_c[i + 1] - lap_c[i]
-                    if f * (c[i + 2] - c[i + 1]) > 0.0:
-                        f = 0.0
-                    flx[i] = f
                 crow = cconst if scalar_coeff else coeff[lev, j]
                 orow = out[lev, j]
+                # One fused pass: each lon flux is evaluated twice (as the east face
+                # of i and the west face of i + 1) instead of stored and reloaded.
                 for i in range(nlon):
-                    orow[i] = c[i + 2] - crow[i] * (flx[i + 1] - flx[i] + fly_up[i] - fly_dn[i])
+                    fe = lap_c[i + 2] - lap_c[i + 1]
+                    if fe * (c[i + 3] - c[i + 2]) > 0.0:
+                        fe = 0.0
+                    fw = lap_c[i + 1] - lap_c[i]
+                    if fw * (c[i + 2] - c[i + 1]) > 0.0:
+                        fw = 0.0
+                    fn = lap_up[i + 1] - lap_c[i + 1]
+                    if fn * (up[i + 2] - c[i + 2]) > 0.0:
+                        fn = 0.0
+                    fly_up[i] = fn
+                    orow[i] = c[i + 2] - crow[i] * (fe - fw + fn - fly_dn[i])
 
 
 @njit(cache=True, inline="always")
 def _wsum(dst, w, i0, n, nlon, wrap):
     # w[i + 1] + w[i] over the strip; only the last column of a row can wrap
     m = n - 1 if wrap and i0 + n == nlon else n
+    east = w[i0 + 1 : i0 + m + 1]
+    here = w[i0 : i0 + m]
     for i in range(m):
-        dst[i] = w[i0 + i + 1] + w[i0 + i]
+        dst[i] = east[i] + here[i]
     if m < n:
         dst[n - 1] = w[0] + w[nlon - 1]
 
@@ -160,38 +167,45 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
             i0 = (task % nstrips) * strip
             n = min(strip, nlon - i0)
 
+            # Row slices offset by i0 keep every index a plain loop counter, so no
+            # negative-index wraparound code blocks vectorisation.
+            i1 = i0 + n
             # top level: no level above
             _wsum(wsum[1], wcon[1, j], i0, n, nlon, wrap)
             whi = wsum[1]
-            usk = u_stage[0, j]
-            usp = u_stage[1, j]
-            up = u_pos[0, j]
-            ut = utens[0, j]
-            uts = utens_stage[0, j]
+            usk = u_stage[0, j, i0:i1]
+            usp = u_stage[1, j, i0:i1]
+            up = u_pos[0, j, i0:i1]
+            ut = utens[0, j, i0:i1]
+            uts = utens_stage[0, j, i0:i1]
+            cc0 = ccol[0]
+            dc0 = dcol[0]
             for i in range(n):
-                ii = i0 + i
                 gcv = 0.25 * whi[i]
                 cs = gcv * BET_M
                 cc = gcv * BET_P
                 bcol = dtr_stage - cc
-                corr = -cs * (usp[ii] - usk[ii])
-                d = dtr_stage * up[ii] + ut[ii] + uts[ii] + corr
+                corr = -cs * (usp[i] - usk[i])
+                d = dtr_stage * up[i] + ut[i] + uts[i] + corr
                 divided = 1.0 / bcol
-                ccol[0, i] = cc * divided
-                dcol[0, i] = d * divided
+                cc0[i] = cc * divided
+                dc0[i] = d * divided
 
             for k in range(1, nlev - 1):
                 wlo = wsum[k % 2]
                 whi = wsum[(k + 1) % 2]
                 _wsum(whi, wcon[k + 1, j], i0, n, nlon, wrap)
-                usm = u_stage[k - 1, j]
-                usk = u_stage[k, j]
-                usp = u_stage[k + 1, j]
-                up = u_pos[k, j]
-                ut = utens[k, j]
-                uts = utens_stage[k, j]
+                usm = u_stage[k - 1, j, i0:i1]
+                usk = u_stage[k, j, i0:i1]
+                usp = u_stage[k + 1, j, i0:i1]
+                up = u_pos[k, j, i0:i1]
+                ut = utens[k, j, i0:i1]
+                uts = utens_stage[k, j, i0:i1]
+                ccm = ccol[k - 1]
+                dcm = dcol[k - 1]
+                cck = ccol[k]
+                dck = dcol[k]
                 for i in range(n):
-                    ii = i0 + i
                     gav = -0.25 * wlo[i]
                     gcv = 0.25 * whi[i]
                     as_ = gav * BET_M
@@ -199,40 +213,44 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
                     acol = gav * BET_P
                     cc = gcv * BET_P
                     bcol = dtr_stage - acol - cc
-                    corr = -as_ * (usm[ii] - usk[ii]) - cs * (usp[ii] - usk[ii])
-                    d = dtr_stage * up[ii] + ut[ii] + uts[ii] + corr
-                    divided = 1.0 / (bcol - ccol[k - 1, i] * acol)
-                    ccol[k, i] = cc * divided
-                    dcol[k, i] = (d - dcol[k - 1, i] * acol) * divided
+                    corr = -as_ * (usm[i] - usk[i]) - cs * (usp[i] - usk[i])
+                    d = dtr_stage * up[i] + ut[i] + uts[i] + corr
+                    divided = 1.0 / (bcol - ccm[i] * acol)
+                    cck[i] = cc * divided
+                    dck[i] = (d - dcm[i] * acol) * divided
 
             # bottom level: no level below
             k = nlev - 1
             wlo = wsum[k % 2]
-            usm = u_stage[k - 1, j]
-            usk = u_stage[k, j]
-            up = u_pos[k, j]
-            ut = utens[k, j]
-            uts = utens_stage[k, j]
+            usm = u_stage[k - 1, j, i0:i1]
+            usk = u_stage[k, j, i0:i1]
+            up = u_pos[k, j, i0:i1]
+            ut = utens[k, j, i0:i1]
+            uts = utens_stage[k, j, i0:i1]
+            ccm = ccol[k - 1]
+            dcm = dcol[k - 1]
+            dck = dcol[k]
             for i in range(n):
-                ii = i0 + i
                 gav = -0.25 * wlo[i]
                 as_ = gav * BET_M
                 acol = gav * BET_P
                 bcol = dtr_stage - acol
-                corr = -as_ * (usm[ii] - usk[ii])
-                d = dtr_stage * up[ii] + ut[ii] + uts[ii] + corr
-                divided = 1.0 / (bcol - ccol[k - 1, i] * acol)
-                dcol[k, i] = (d - dcol[k - 1, i] * acol) * divided
+                corr = -as_ * (usm[i] - usk[i])
+                d = dtr_stage * up[i] + ut[i] + uts[i] + corr
+                divided = 1.0 / (bcol - ccm[i] * acol)
+                dck[i] = (d - dcm[i] * acol) * divided
 
             # back substitution; dcol[k] is overwritten by the solution of level k
-            up = u_pos[k, j]
-            orow = out[k, j]
+            orow = out[k, j, i0:i1]
             for i in range(n):
-                orow[i0 + i] = dtr_stage * (dcol[k, i] - up[i0 + i])
+                orow[i] = dtr_stage * (dck[i] - up[i])
             for k in range(nlev - 2, -1, -1):
-                up = u_pos[k, j]
-                orow = out[k, j]
+                up = u_pos[k, j, i0:i1]
+                orow = out[k, j, i0:i1]
+                cck = ccol[k]
+                dck = dcol[k]
+                dcp = dcol[k + 1]
                 for i in range(n):
-                    data = dcol[k, i] - ccol[k, i] * dcol[k + 1, i]
-                    dcol[k, i] = data
-                    orow[i0 + i] = dtr_stage * (data - up[i0 + i])
+                    data = dck[i] - cck[i] * dcp[i]
+                    dck[i] = data
+                    orow[i] = dtr_stage * (data - up[i])
