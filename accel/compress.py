@@ -22,13 +22,23 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from accel.compress_fit import PowerLawFit, fit_power_law
+from accel.compress_result import (
+    EXTRAPOLATED,
+    MEASURED,
+    Check,
+    ImplementationResult,
+    Timing,
+    WorkloadResult,
+    unavailable_result,
+)
 from accel.compress_spec import ROLES, CompressionSpec, Implementation
 
 __all__ = [
+    "EXTRAPOLATED",
+    "MEASURED",
     "Check",
     "ImplementationResult",
     "Timing",
@@ -37,92 +47,9 @@ __all__ = [
     "unavailable_result",
 ]
 
-MEASURED = "measured"
-EXTRAPOLATED = "extrapolated"
-
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-@dataclass
-class Timing:
-    """Timed calls of one implementation at one size."""
-
-    size: int
-    times_s: list[float]
-    warmup_s: float | None = None
-
-    @property
-    def median_s(self) -> float:
-        return statistics.median(self.times_s)
-
-
-@dataclass
-class ImplementationResult:
-    """What happened to one implementation: its timings, or why it has none."""
-
-    name: str
-    role: str
-    status: str = "ok"  # ok | unavailable | error | skipped
-    reason: str | None = None
-    small: list[Timing] = field(default_factory=list)
-    full: Timing | None = None
-    first_call_s: float | None = None
-    first_call_size: int | None = None
-    session_start_s: float | None = None
-
-
-@dataclass
-class Check:
-    """One equality check between two implementations' outputs at one size."""
-
-    size: int
-    reference: str
-    other: str
-    equal: bool
-
-
-@dataclass
-class WorkloadResult:
-    """Everything a report needs about one workload."""
-
-    name: str
-    status: str  # PASSED | FAILED | UNAVAILABLE
-    reason: str | None = None
-    task: str = ""
-    size_unit: str = ""
-    equality_rule: str = ""
-    expected_exponent: float | None = None
-    naive_sizes: list[int] = field(default_factory=list)
-    fit: PowerLawFit | None = None
-    full_size: int | None = None
-    target_s: float | None = None
-    target_size: int | None = None
-    capped_reason: str | None = None
-    implementations: list[ImplementationResult] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    def by_role(self, role: str) -> list[ImplementationResult]:
-        return [impl for impl in self.implementations if impl.role == role]
-
-    def naive_full(self) -> tuple[float | None, str]:
-        """The naive time at the full size and its label (measured or extrapolated)."""
-        naive = self.by_role("naive")[0] if self.by_role("naive") else None
-        if naive is None or self.full_size is None:
-            return None, ""
-        for timing in naive.small:
-            if timing.size == self.full_size:
-                return timing.median_s, MEASURED
-        if self.fit is None:
-            return None, ""
-        return self.fit.predict(self.full_size), EXTRAPOLATED
-
-
-def unavailable_result(name: str, reason: str) -> WorkloadResult:
-    """The result row of a workload that could not be loaded."""
-    return WorkloadResult(name=name, status="UNAVAILABLE", reason=reason)
 
 
 class _Runner:
@@ -276,6 +203,32 @@ def _full_size(
         del out
 
 
+def _size_for_task(spec: CompressionSpec, fit: PowerLawFit, target_s: float) -> int:
+    """Size whose whole task (per-call time x repetitions) reaches ``target_s``."""
+    size = int(spec.size_for_seconds(fit, target_s))
+    if spec.repetitions is None:
+        return size
+    # The count of repetitions depends on the size (finer grids take shorter steps), so
+    # look for a fixed point; the sizes a spec returns are few, so this settles quickly.
+    for _ in range(20):
+        new = int(spec.size_for_seconds(fit, target_s / max(1, int(spec.repetitions(size)))))
+        if new == size:
+            break
+        size = new
+    return size
+
+
+def _describe_full_size(spec: CompressionSpec, wr: WorkloadResult) -> None:
+    size = wr.full_size
+    if spec.repetitions is not None:
+        wr.repetitions = int(spec.repetitions(size))
+        if wr.repetitions < 1:
+            raise ValueError(f"repetitions must be at least 1; got {wr.repetitions} at size {size}")
+        wr.repetitions_unit = spec.repetitions_unit
+    if spec.describe_size is not None:
+        wr.size_description = str(spec.describe_size(size))
+
+
 def run_compression(
     spec: CompressionSpec,
     *,
@@ -379,7 +332,7 @@ def run_compression(
             wr.fit = fit_power_law([t.size for t in naive.small], [t.median_s for t in naive.small])
             progress(f"[{spec.name}] naive fit: p = {wr.fit.p:.3f}, R^2 = {wr.fit.r2:.4f}")
             if target_s is not None:
-                wr.target_size = int(spec.size_for_seconds(wr.fit, target_s))
+                wr.target_size = _size_for_task(spec, wr.fit, target_s)
                 full_size = wr.target_size
                 if spec.max_full_size is not None and full_size > spec.max_full_size:
                     wr.capped_reason = (
@@ -388,6 +341,7 @@ def run_compression(
                     )
                     full_size = spec.max_full_size
             wr.full_size = full_size or spec.full_size
+            _describe_full_size(spec, wr)
             _full_size(spec, runner, results, wr, repeats, seed, progress)
     if wr.problems:
         wr.status = "FAILED"

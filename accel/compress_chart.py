@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from accel.compress import EXTRAPOLATED, WorkloadResult
 from accel.compress_report import format_duration, format_ratio, headline, rows
+from accel.compress_result import EXTRAPOLATED, WorkloadResult
 
 __all__ = ["chart_png"]
 

@@ -15,14 +15,9 @@ from typing import Any
 from accel import __version__
 from accel.compress import WorkloadResult, run_compression, unavailable_result
 from accel.compress_chart import chart_png
-from accel.compress_report import (
-    json_report,
-    markdown_report,
-    refuse_existing,
-    report_paths,
-    terminal_table,
-    write_atomic,
-)
+from accel.compress_files import refuse_existing, report_paths, write_atomic
+from accel.compress_markdown import markdown_report
+from accel.compress_report import json_report, terminal_table
 from accel.compress_spec import CompressionSpec, load_specs
 from accel.machine import describe_machine, peak_rss_bytes
 

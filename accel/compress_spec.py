@@ -137,7 +137,16 @@ class CompressionSpec:
         next to the fitted one as a sanity check.
     size_for_seconds
         ``size_for_seconds(fit, seconds) -> size`` picks the full size for a target
-        naive time; defaults to inverting the fit and rounding up.
+        naive time per call; defaults to inverting the fit and rounding up.
+    repetitions
+        For tasks made of identical repetitions (time steps) of which each call runs
+        one: ``repetitions(size) -> count`` for the whole task at that size.  Reports
+        then show the measured time per call and the whole-task time (per call times
+        the count), the latter labelled extrapolated.  ``None``: one call is the task.
+    repetitions_unit
+        What a repetition is, e.g. ``"time steps of a 10-day forecast"``.
+    describe_size
+        ``describe_size(size) -> str`` for reports, e.g. ``"0.25 deg grid"``.
 
     Examples
     --------
@@ -169,6 +178,9 @@ class CompressionSpec:
     max_full_size_reason: str = ""
     expected_exponent: float | None = None
     size_for_seconds: Callable[[PowerLawFit, float], int] = field(default=_default_size_for_seconds)
+    repetitions: Callable[[int], int] | None = None
+    repetitions_unit: str = ""
+    describe_size: Callable[[int], str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -199,8 +211,9 @@ class CompressionSpec:
             raise ValueError(
                 f"max_full_size must be at least full_size ({self.full_size}); got {self.max_full_size}"
             )
-        for attr in ("make_inputs", "equal", "size_for_seconds"):
-            if not callable(getattr(self, attr)):
+        for attr in ("make_inputs", "equal", "size_for_seconds", "repetitions", "describe_size"):
+            value = getattr(self, attr)
+            if value is not None and not callable(value):
                 raise TypeError(
                     f"{attr} must be callable; got {type(getattr(self, attr)).__name__}"
                 )

@@ -284,3 +284,28 @@ def test_loading_reports_unknown_and_broken_workloads():
     assert loaded.spec is None and "ImportError" in loaded.error
     with pytest.warns(UserWarning, match=r"must give a CompressionSpec .* got int"):
         (loaded,) = load_specs(["seven"], extra={"seven": lambda: 7})
+
+
+def test_tasks_of_repeated_steps_label_the_whole_task_extrapolated():
+    clock = FakeClock()
+    spec = fake_spec(
+        clock,
+        repetitions=lambda n: n // 100,  # finer problems take more steps
+        repetitions_unit="steps",
+        describe_size=lambda n: f"{n} points",
+    )
+    result = run(spec, clock)
+    assert result.repetitions == 20 and result.size_description == "2000 points"
+    table = {r["role"]: r for r in rows(result)}
+    assert table["ours"]["call_s"] == pytest.approx(1e-6 * 2000)
+    assert table["ours"]["call_label"] == MEASURED
+    assert table["ours"]["time_s"] == pytest.approx(20 * 1e-6 * 2000)
+    assert table["ours"]["label"] == EXTRAPOLATED
+    assert table["naive"]["time_s"] == pytest.approx(20 * 1e-6 * 2000**2)
+    assert table["ours"]["speedup_vs_naive"] == pytest.approx(2000.0)
+
+    # A target for the whole task accounts for the steps: 1e-6 n^2 * n/100 >= 10 s.
+    result = run(spec, clock, target_s=10.0)
+    n = result.full_size
+    assert 1e-6 * n**2 * (n // 100) >= 10.0
+    assert n <= 1.1 * (10.0 / 1e-8) ** (1 / 3)  # not much more than needed (1,000)

@@ -9,13 +9,9 @@ from accel import compress_cli
 from accel.cli import main
 from accel.compress import run_compression, unavailable_result
 from accel.compress_cli import compress_command
-from accel.compress_report import (
-    format_duration,
-    format_ratio,
-    headline,
-    markdown_report,
-    write_atomic,
-)
+from accel.compress_files import write_atomic
+from accel.compress_markdown import markdown_report
+from accel.compress_report import format_duration, format_ratio, headline
 from accel.compress_spec import CompressionSpec, Implementation
 from accel.machine import cpu_model, describe_machine
 

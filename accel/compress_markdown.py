@@ -1,0 +1,147 @@
+"""The Markdown report of ``accel compress``: headline, tables, fit, checks, machine."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from accel.compress_report import (
+    fit_warning,
+    format_duration,
+    format_ratio,
+    headline,
+    rows,
+    size_line,
+)
+from accel.compress_result import WorkloadResult
+
+__all__ = ["markdown_report"]
+
+
+def _fit_section(result: WorkloadResult) -> list[str]:
+    fit = result.fit
+    if fit is None:
+        return ["No fit: the naive implementation has no timings.", ""]
+    expected = (
+        f" (a {result.expected_exponent:g} is expected from the algorithm)"
+        if result.expected_exponent is not None
+        else ""
+    )
+    lines = [
+        f"time = c * size^p fitted by least squares on log(time) vs log(size) over "
+        f"{len(fit.sizes)} sizes: **p = {fit.p:.3f} ± {fit.p_stderr:.3f}**{expected}, "
+        f"c = {fit.c:.3e} s, R² = {fit.r2:.5f}, max relative residual = {fit.max_rel_residual:.1%}.",
+        "",
+        *([f"**Warning: {fit_warning(result)}.**", ""] if fit_warning(result) else []),
+        f"| size ({result.size_unit}) | naive median (measured) | fit | residual |",
+        "|---:|---:|---:|---:|",
+    ]
+    for size, t in zip(fit.sizes, fit.times_s, strict=True):
+        pred = fit.predict(size)
+        lines.append(
+            f"| {size:,.0f} | {format_duration(t)} | {format_duration(pred)} | {t / pred - 1:+.1%} |"
+        )
+    if result.full_size:
+        factor = result.full_size / max(fit.sizes)
+        lines.append("")
+        lines.append(
+            f"The full size is {factor:,.3g} times the largest measured size; a p error of "
+            f"±{fit.p_stderr:.3f} moves the extrapolation by a factor of "
+            f"{factor**fit.p_stderr if math.isfinite(fit.p_stderr) else float('nan'):.3g}."
+        )
+    return [*lines, ""]
+
+
+def _md_table(result: WorkloadResult) -> list[str]:
+    split = result.repetitions > 1
+    head = "| implementation | role | "
+    head += "one call | label | whole task | label |" if split else "time at full size | label |"
+    head += " vs naive | vs baseline | warm-up | first call | note |"
+    lines = [head, "|---|---|" + ("---:|---|" * (2 if split else 1)) + "---:|---:|---:|---:|---|"]
+    for r in rows(result):
+        first = (
+            f"{format_duration(r['first_call_s'])} at {r['first_call_size']:,}"
+            if r["first_call_s"] is not None
+            else "-"
+        )
+        cells = [r["implementation"], r["role"]]
+        if split:
+            cells += [format_duration(r["call_s"]), r["call_label"] or "-"]
+        cells += [
+            format_duration(r["time_s"]), r["label"] or "-", format_ratio(r["speedup_vs_naive"]),
+            format_ratio(r["speedup_vs_baseline"]), format_duration(r["warmup_s"]), first, r["note"],
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    if split:
+        lines += [
+            "",
+            f"One call runs one of the {result.repetitions:,} {result.repetitions_unit or 'repetitions'}; "
+            "the whole-task time is the one-call time times that count, so it is labelled "
+            "extrapolated even where the call was measured.",
+        ]
+    return lines
+
+
+def markdown_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> str:
+    """The whole report as Markdown: status, per-workload tables, fit, checks, machine."""
+    status = "PASSED" if all(r.status != "FAILED" for r in results) else "FAILED"
+    out = [
+        "# accel compress report",
+        "",
+        f"**Status: {status}**. Created {meta.get('created_utc', '?')} by `{meta.get('command', '?')}`; "
+        f"{meta.get('repeats', '?')} timed repeats per measurement (median shown).",
+        "",
+        "Every time is labelled *measured* (run here) or *extrapolated* (from the naive power-law fit).",
+        "",
+    ]
+    for result in results:
+        out += [f"## {result.name}: {result.status}", "", f"**{headline(result)}**", ""]
+        if result.status == "UNAVAILABLE":
+            continue
+        out += [f"Task: {result.task}.", ""]
+        if result.full_size:
+            how = "given size"
+            if result.target_s is not None:
+                how = (
+                    "picked so that the naive time reaches the target of "
+                    f"{format_duration(result.target_s)}"
+                )
+            out += [f"Full size: {size_line(result)} ({how}).", ""]
+        if result.capped_reason:
+            out += [f"Note: {result.capped_reason}.", ""]
+        out += _md_table(result)
+        out += [
+            "",
+            "Warm-up: one call before the timed repeats at the full size, not counted. First call: the "
+            "first call in this process (smallest size), which includes JIT compilation unless it was "
+            "cached on disk.",
+            "",
+            "### Naive fit",
+            "",
+            *_fit_section(result),
+            "### Equality checks",
+            "",
+            f"Rule: {result.equality_rule}.",
+            "",
+            "| size | reference | compared | result |",
+            "|---:|---|---|---|",
+        ]
+        out += [
+            f"| {c.size:,} | {c.reference} | {c.other} | {'equal' if c.equal else '**DIFFERENT**'} |"
+            for c in result.checks
+        ]
+        out.append("")
+        if result.problems:
+            out += ["### Problems", "", *[f"- {p}" for p in result.problems], ""]
+    machine = meta.get("machine", {})
+    out += ["## Machine", ""]
+    if meta.get("peak_rss_bytes"):
+        out.append(
+            f"- peak memory of the whole run (RSS): {meta['peak_rss_bytes'] / 2**30:.2f} GiB"
+        )
+    for key, value in machine.items():
+        if key == "libraries":
+            value = ", ".join(f"{k} {v or 'not installed'}" for k, v in value.items())
+        out.append(f"- {key}: {value}")
+    return "\n".join(out) + "\n"
