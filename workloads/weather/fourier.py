@@ -4,7 +4,7 @@ NumPy's FFT cannot be called inside ``@njit`` code, and the filter must run insi
 fused model kernel (one pass over memory per step).  Latitude circles have 360 / d points
 (128, 180, 360, 720, 1440 for the usual resolutions), so the transform is mixed radix:
 a self-sorting Stockham formulation (no bit reversal) with one stage per prime factor,
-radix-2 and radix-4 butterflies written out and a generic butterfly for other primes.
+radix-2, 3, 4 and 5 butterflies written out and a generic butterfly for other primes.
 
 :func:`make_plan` precomputes factors and twiddles once per length; :func:`fft_inplace`
 and :func:`ifft_inplace` run in Numba.  ``tests/workloads/weather/test_fourier.py``
@@ -106,6 +106,51 @@ def _stage(x, y, n_stage, s, r, tw, off):
                 y[q + s * (4 * p + 1)] = (amc + jbmd) * w1
                 y[q + s * (4 * p + 2)] = (apc - bpd) * w2
                 y[q + s * (4 * p + 3)] = (amc - jbmd) * w3
+        return
+    if r == 3:
+        s3 = 0.5 * np.sqrt(3.0)
+        for p in range(m):
+            w1 = tw[off + 3 * p + 1]
+            w2 = tw[off + 3 * p + 2]
+            for q in range(s):
+                a = x[q + s * p]
+                b = x[q + s * (p + m)]
+                c = x[q + s * (p + 2 * m)]
+                t1 = b + c
+                t2 = a - 0.5 * t1
+                bmc = b - c
+                rot = complex(s3 * bmc.imag, -s3 * bmc.real)  # -i sqrt(3)/2 (b - c)
+                y[q + s * (3 * p)] = a + t1
+                y[q + s * (3 * p + 1)] = (t2 + rot) * w1
+                y[q + s * (3 * p + 2)] = (t2 - rot) * w2
+        return
+    if r == 5:
+        c1, c2 = np.cos(0.4 * np.pi), np.cos(0.8 * np.pi)
+        s1, s2 = np.sin(0.4 * np.pi), np.sin(0.8 * np.pi)
+        for p in range(m):
+            w1 = tw[off + 5 * p + 1]
+            w2 = tw[off + 5 * p + 2]
+            w3 = tw[off + 5 * p + 3]
+            w4 = tw[off + 5 * p + 4]
+            for q in range(s):
+                a = x[q + s * p]
+                b = x[q + s * (p + m)]
+                c = x[q + s * (p + 2 * m)]
+                d = x[q + s * (p + 3 * m)]
+                e = x[q + s * (p + 4 * m)]
+                bpe, bme = b + e, b - e
+                cpd, cmd = c + d, c - d
+                r1 = a + c1 * bpe + c2 * cpd
+                r2 = a + c2 * bpe + c1 * cpd
+                i1 = s1 * bme + s2 * cmd
+                i2 = s2 * bme - s1 * cmd
+                ri1 = complex(i1.imag, -i1.real)  # -i * i1
+                ri2 = complex(i2.imag, -i2.real)
+                y[q + s * (5 * p)] = a + bpe + cpd
+                y[q + s * (5 * p + 1)] = (r1 + ri1) * w1
+                y[q + s * (5 * p + 2)] = (r2 + ri2) * w2
+                y[q + s * (5 * p + 3)] = (r2 - ri2) * w3
+                y[q + s * (5 * p + 4)] = (r1 - ri1) * w4
         return
     base = np.exp(-2j * np.pi * np.arange(r) / r)
     for p in range(m):
