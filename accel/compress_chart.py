@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 
 from accel.compress_report import format_duration, format_ratio, headline, rows
-from accel.compress_result import EXTRAPOLATED, WorkloadResult
+from accel.compress_result import EXTRAPOLATED, MEASURED, WorkloadResult
 
 __all__ = ["chart_png"]
 
@@ -93,14 +93,18 @@ def chart_png(results: Sequence[WorkloadResult], *, dpi: int = 110) -> bytes:
                     text = text[: _NOTE_CHARS - 3] + "..."
                 x = ax.get_xlim()[0] * 1.2 if measured else 0
             else:
-                text, x = f"{format_duration(t)} ({row['label']})", t * 1.15
+                how = row["label"]
+                if result.repetitions > 1 and row["call_label"] == MEASURED:
+                    how += f": measured {format_duration(row['call_s'])} x {result.repetitions:,}"
+                text, x = f"{format_duration(t)} ({how})", t * 1.15
                 if row["speedup_vs_naive"]:
                     text += f", {format_ratio(row['speedup_vs_naive'])} vs naive"
             ax.text(x, i, text, va="center", fontsize=8)
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set_ylim(len(labels) - 0.4, -0.6)  # first row on top, room for text-only rows
         ax.set_xlabel(
-            f"time at {result.full_size:,} {result.size_unit} (seconds, log scale)"
+            f"{'whole-task time' if result.repetitions > 1 else 'time'} at "
+            f"{result.full_size:,} {result.size_unit} (seconds, log scale)"
             if result.full_size
             else "seconds (log scale)",
             fontsize=8,

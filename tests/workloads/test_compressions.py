@@ -86,3 +86,70 @@ def test_skymatch_compression_runs_at_tiny_sizes():
     checked = {c.other for c in result.checks}
     assert {"astropy search_around_sky", "accel skymatch (Numba)"} <= checked
     assert all(c.equal for c in result.checks)
+
+
+def test_weather_spec_loads_through_the_entry_point():
+    pytest.importorskip(
+        "workloads.weather.naive", reason="the naive weather step is not written yet"
+    )
+    (loaded,) = load_specs(["weather"])
+    assert loaded.error is None
+    assert [impl.role for impl in loaded.spec.implementations] == [
+        "naive",
+        "baseline",
+        "ours",
+        "ours-dask",
+    ]
+
+
+def test_weather_sizes_are_grids():
+    wx = pytest.importorskip("workloads.weather.compression")
+    spec = wx.compression()
+    assert spec.describe_size(wx.points_for_nlat(720)).startswith("0.25 deg grid, 720 x 1440")
+    with pytest.raises(
+        ValueError, match=r"weather size must be 2 \* nlat\*\*2 grid points .* got 1000"
+    ):
+        wx.make_inputs(1000, seed=0)
+    # 10 days at 10 degrees: steps of dt each, STEPS_PER_CALL per call.
+    calls = spec.repetitions(wx.points_for_nlat(18))
+    dt = wx.make_inputs(wx.points_for_nlat(18), seed=0)["dt_s"]
+    steps = -(-10 * 86400.0 // dt)
+    assert calls == -(-steps // wx.STEPS_PER_CALL)
+
+
+def test_weather_implementations_agree_and_a_wrong_answer_is_caught():
+    wx = pytest.importorskip("workloads.weather.compression")
+    pytest.importorskip(
+        "workloads.weather.naive", reason="the naive weather step is not written yet"
+    )
+    inputs = wx.make_inputs(wx.points_for_nlat(9), seed=0)
+    naive = wx.naive_steps(inputs)
+    numpy_out = wx.numpy_steps(inputs)
+    numba_out = wx.numba_steps(inputs)
+    assert wx.same_levels(naive, numpy_out)
+    assert wx.same_levels(naive, numba_out)
+    assert wx.same_levels(numba_out, wx.numba_steps(inputs))  # a second call starts afresh
+    h, u, v = numba_out[1]
+    nudged = h.copy()
+    nudged[3, 5] *= 1 + 1e-9
+    assert not wx.same_levels(naive, (numba_out[0], (nudged, u, v)))
+    assert not wx.same_levels(naive, (numba_out[0], (h[:, :-1], u, v)))
+
+
+@pytest.mark.slow
+def test_weather_compression_runs_at_tiny_sizes():
+    wx = pytest.importorskip("workloads.weather.compression")
+    pytest.importorskip(
+        "workloads.weather.naive", reason="the naive weather step is not written yet"
+    )
+    result = run_compression(
+        wx.compression(),
+        naive_sizes=[wx.points_for_nlat(n) for n in (6, 9, 12)],
+        full_size=wx.points_for_nlat(18),
+        repeats=1,
+        progress=lambda line: None,
+    )
+    assert result.status == "PASSED", result.problems
+    assert result.repetitions > 1 and "calls of 10 steps" in result.repetitions_unit
+    assert {c.other for c in result.checks} == {"NumPy reference", "accel weather (Numba)"}
+    assert all(c.equal for c in result.checks)
