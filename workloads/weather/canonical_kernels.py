@@ -111,23 +111,31 @@ def hdiff_kernel(src, south, north, lat0, lon_halo, coeff, nbands, nchunks, out)
                     lon_halo,
                     nlon,
                 )
+                nx = rows_in[(t + 2) % 4]
                 lap_c = laps[t % 2]
                 lap_up = laps[(t + 1) % 2]
-                _lap_row(lap_up, c, up, rows_in[(t + 2) % 4], nlon)
+                # the two halo columns of the next Laplacian row; the rest is fused below
+                lap_up[0] = 4.0 * up[1] - (up[2] + up[0] + nx[1] + c[1])
+                lap_up[nlon + 1] = 4.0 * up[nlon + 2] - (
+                    up[nlon + 3] + up[nlon + 1] + nx[nlon + 2] + c[nlon + 2]
+                )
                 fly_dn = flys[(t + 1) % 2]
                 fly_up = flys[t % 2]
                 crow = cconst if scalar_coeff else coeff[lev, j]
                 orow = out[lev, j]
-                # One fused pass: each lon flux is evaluated twice (as the east face
-                # of i and the west face of i + 1) instead of stored and reloaded.
+                # One fused pass per row: the next row's Laplacian, the limited fluxes
+                # (each lon flux evaluated as the east face of i and again as the west
+                # face of i + 1, cheaper than a store and reload) and the update.
                 for i in range(nlon):
+                    lu = 4.0 * up[i + 2] - (up[i + 3] + up[i + 1] + nx[i + 2] + c[i + 2])
+                    lap_up[i + 1] = lu
                     fe = lap_c[i + 2] - lap_c[i + 1]
                     if fe * (c[i + 3] - c[i + 2]) > 0.0:
                         fe = 0.0
                     fw = lap_c[i + 1] - lap_c[i]
                     if fw * (c[i + 2] - c[i + 1]) > 0.0:
                         fw = 0.0
-                    fn = lap_up[i + 1] - lap_c[i + 1]
+                    fn = lu - lap_c[i + 1]
                     if fn * (up[i + 2] - c[i + 2]) > 0.0:
                         fn = 0.0
                     fly_up[i] = fn
@@ -161,6 +169,9 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
     for chunk in prange(nchunks):
         ccol = np.empty((nlev, strip))
         dcol = np.empty((nlev, strip))
+        # u_pos is needed again in the back substitution; keeping the strip's copy
+        # in L2 saves re-reading it from memory (1 of the 6 compulsory streams)
+        upos = np.empty((nlev, strip))
         wsum = np.empty((2, strip))
         for task in range(chunk * ntasks // nchunks, (chunk + 1) * ntasks // nchunks):
             j = task // nstrips
@@ -180,7 +191,9 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
             uts = utens_stage[0, j, i0:i1]
             cc0 = ccol[0]
             dc0 = dcol[0]
+            upc = upos[0]
             for i in range(n):
+                upc[i] = up[i]
                 gcv = 0.25 * whi[i]
                 cs = gcv * BET_M
                 cc = gcv * BET_P
@@ -205,7 +218,9 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
                 dcm = dcol[k - 1]
                 cck = ccol[k]
                 dck = dcol[k]
+                upc = upos[k]
                 for i in range(n):
+                    upc[i] = up[i]
                     gav = -0.25 * wlo[i]
                     gcv = 0.25 * whi[i]
                     as_ = gav * BET_M
@@ -245,7 +260,7 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
             for i in range(n):
                 orow[i] = dtr_stage * (dck[i] - up[i])
             for k in range(nlev - 2, -1, -1):
-                up = u_pos[k, j, i0:i1]
+                up = upos[k]
                 orow = out[k, j, i0:i1]
                 cck = ccol[k]
                 dck = dcol[k]
