@@ -34,13 +34,19 @@ def _fit_section(result: WorkloadResult) -> list[str]:
         f"c = {fit.c:.3e} s, R² = {fit.r2:.5f}, max relative residual = {fit.max_rel_residual:.1%}.",
         "",
         *([f"**Warning: {fit_warning(result)}.**", ""] if fit_warning(result) else []),
-        f"| size ({result.size_unit}) | naive median (measured) | fit | residual |",
-        "|---:|---:|---:|---:|",
+        f"| size ({result.size_unit}) | naive median (measured) | calls | fastest call | fit | residual |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
+    naive = result.by_role("naive")
+    timings = {t.size: t for t in naive[0].small} if naive else {}
     for size, t in zip(fit.sizes, fit.times_s, strict=True):
         pred = fit.predict(size)
+        timing = timings.get(int(size))
+        calls = f"{len(timing.times_s)}" if timing else "-"
+        fastest = format_duration(timing.min_s) if timing else "-"
         lines.append(
-            f"| {size:,.0f} | {format_duration(t)} | {format_duration(pred)} | {t / pred - 1:+.1%} |"
+            f"| {size:,.0f} | {format_duration(t)} | {calls} | {fastest} | {format_duration(pred)} "
+            f"| {t / pred - 1:+.1%} |"
         )
     if result.full_size:
         factor = result.full_size / max(fit.sizes)

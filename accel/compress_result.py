@@ -36,6 +36,10 @@ class Timing:
     def median_s(self) -> float:
         return statistics.median(self.times_s)
 
+    @property
+    def min_s(self) -> float:
+        return min(self.times_s)
+
 
 @dataclass
 class ImplementationResult:
