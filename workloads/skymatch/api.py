@@ -98,14 +98,16 @@ def match_arrays(
 
 def _positions_at(cat: Catalog, target: float | None, skip_invalid: bool) -> tuple[Catalog, tuple]:
     """Radians of ``cat`` moved to ``target`` epoch (when it is set and differs)."""
-    if target is None or cat.epoch == target:
+    no_motion = cat.pmra_masyr is None or cat.pmdec_masyr is None
+    if target is None or cat.epoch == target or (cat.epoch is None and no_motion):
+        # A catalog with neither epoch nor motions is taken to be at the target epoch.
         return cat, _radians(cat.ra_deg, cat.dec_deg)
     if cat.epoch is None:
         raise ValueError(
             f"{cat.name} catalog has no epoch to propagate from; pass {cat.name}_epoch= "
             "(e.g. 1991.25 for Hipparcos) or set table.meta['epoch']"
         )
-    if cat.pmra_masyr is None or cat.pmdec_masyr is None:
+    if no_motion:
         raise ValueError(
             f"{cat.name} catalog is at epoch J{cat.epoch:g} but has no proper-motion columns to "
             f"propagate it to J{target:g}; name them with pm_columns="
@@ -255,7 +257,8 @@ def crossmatch(
     epoch
         Target epoch (Julian year): each catalog whose epoch differs is moved there
         along its proper motion first.  Catalog epochs come from ``left_epoch`` /
-        ``right_epoch``, ``table.meta['epoch']`` or ``SkyCoord.obstime``.
+        ``right_epoch``, ``table.meta['epoch']`` or ``SkyCoord.obstime``; a catalog
+        with neither an epoch nor proper motions is taken to be at ``epoch`` already.
     skip_invalid
         Drop rows with NaN/inf coordinates (or |dec| > 90, or NaN proper motion when
         propagating) with a warning, instead of raising.

@@ -51,7 +51,7 @@ class Catalog:
 def _to_degrees(values: Any, what: str) -> np.ndarray:
     if isinstance(values, u.Quantity):
         if not values.unit.is_equivalent(u.deg):
-            raise u.UnitsError(f"{what} must be an angle; got unit {values.unit}")
+            raise u.UnitTypeError(f"{what} must be an angle; got unit {values.unit}")
         return np.asarray(values.to_value(u.deg), dtype=np.float64)
     unit = getattr(values, "unit", None)  # Table Column
     arr = np.asarray(values)
@@ -59,7 +59,7 @@ def _to_degrees(values: Any, what: str) -> np.ndarray:
         raise TypeError(f"{what} must be numeric; got dtype {arr.dtype}")
     if unit is not None and unit != u.dimensionless_unscaled:
         if not u.Unit(unit).is_equivalent(u.deg):
-            raise u.UnitsError(f"{what} must be an angle; got unit {unit}")
+            raise u.UnitTypeError(f"{what} must be an angle; got unit {unit}")
         return np.asarray((arr * u.Unit(unit)).to_value(u.deg), dtype=np.float64)
     return np.asarray(arr, dtype=np.float64)
 
@@ -68,7 +68,7 @@ def _to_masyr(values: Any, what: str) -> np.ndarray:
     unit = getattr(values, "unit", None)
     if unit is not None and unit != u.dimensionless_unscaled:
         if not u.Unit(unit).is_equivalent(u.mas / u.yr):
-            raise u.UnitsError(f"{what} must be a proper motion (e.g. mas/yr); got unit {unit}")
+            raise u.UnitTypeError(f"{what} must be a proper motion (e.g. mas/yr); got unit {unit}")
         return np.asarray(u.Quantity(values, unit).to_value(u.mas / u.yr), dtype=np.float64)
     return np.asarray(values, dtype=np.float64)
 
