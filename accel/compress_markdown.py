@@ -50,12 +50,13 @@ def _fit_section(result: WorkloadResult) -> list[str]:
         )
     if result.full_size:
         factor = result.full_size / max(fit.sizes)
-        lines.append("")
-        lines.append(
-            f"The full size is {factor:,.3g} times the largest measured size; a p error of "
-            f"±{fit.p_stderr:.3f} moves the extrapolation by a factor of "
-            f"{factor**fit.p_stderr if math.isfinite(fit.p_stderr) else float('nan'):.3g}."
-        )
+        times = f"{factor:,.0f}" if factor >= 10 else f"{factor:.3g}"
+        spread = factor**fit.p_stderr if math.isfinite(fit.p_stderr) else math.nan
+        lines += [
+            "",
+            f"The full size is {times} times the largest measured size; a p error of "
+            f"±{fit.p_stderr:.3f} moves the extrapolation by a factor of {spread:.3g}.",
+        ]
     return [*lines, ""]
 
 
