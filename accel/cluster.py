@@ -53,7 +53,8 @@ def get_client(
     host
         Interface the embedded cluster binds to; loopback unless told otherwise.
     dashboard
-        Serve the dashboard (on ``host``, a free port) and print its link to stderr.
+        Print the dashboard link to stderr.  The dashboard is always served on
+        ``host`` at a free port, never on every interface.
     quiet
         Do not print the dashboard link.
 
@@ -93,7 +94,9 @@ def get_client(
             n_workers=n_workers,
             threads_per_worker=threads_per_worker,
             host=host,
-            dashboard_address=f"{host}:0" if dashboard else None,
+            # Always bound to `host`: with None the scheduler's HTTP server (health,
+            # metrics) would listen on every interface at port 8787.
+            dashboard_address=f"{host}:0",
             processes=True,
         )
     try:

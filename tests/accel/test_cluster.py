@@ -26,3 +26,10 @@ def test_unreachable_scheduler_times_out():
     with pytest.raises(TimeoutError, match="could not be reached"):
         with get_client("tcp://127.0.0.1:1", timeout_s=1):
             pass
+
+
+@pytest.mark.cluster
+def test_dashboard_listens_on_loopback_only():
+    with get_client(n_workers=1, dashboard=False, quiet=True) as client:
+        link = client.dashboard_link
+        assert "127.0.0.1" in link and ":8787" not in link

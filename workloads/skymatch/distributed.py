@@ -1,0 +1,327 @@
+"""Survey-scale cross-match on Dask: declination tiles with margins, out of core.
+
+The plan, in three task layers:
+
+1. **split** — one task per input partition reads it (lazily, from Parquet, a
+   generator or a slice of a table), moves it to the target epoch, and writes its
+   rows into per-tile files of a scratch directory.  Tiles are equal-area
+   declination bands.  A left row goes to the one tile that holds it; a right row
+   also goes to every neighbouring tile within ``margin`` of it, so a pair is
+   always found in its left row's tile, and only there.
+2. **match** — one task per tile loads its rows and runs the single-process Numba
+   matcher on them.  A worker holds one tile plus its margin, never the catalog.
+3. **gather** — tile results (already sorted by global (left, right) row) are
+   concatenated; one-to-one matching, which needs a global view, runs here on the
+   candidate pairs.
+
+Tiles are cut *after* epoch propagation, so the margin only needs to cover the
+radius.  Every task writes under deterministic names (temp file + rename), so a
+task that Dask re-runs after a worker died rewrites the same bytes.  The output
+never depends on the number of workers, tiles, partitions or completion order.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from workloads.skymatch.api import ARCSEC_PER_RAD, parse_radius
+from workloads.skymatch.best import best_pairs, best_per_row
+from workloads.skymatch.sources import Source, as_source
+
+__all__ = ["crossmatch_dask", "tile_edges"]
+
+DASK_MODES = ("all", "nearest", "best", "best-left", "best-right")
+ROW = np.dtype([("ra", "<f8"), ("dec", "<f8"), ("index", "<i8")])  # radians, global row
+
+
+def tile_edges(n_tiles: int) -> np.ndarray:
+    """Equal-area declination band edges in radians (south to north).
+
+    Examples
+    --------
+    >>> np.rad2deg(tile_edges(2)).round(6).tolist()
+    [-90.0, 0.0, 90.0]
+    """
+    if n_tiles < 1:
+        raise ValueError(f"n_tiles must be at least 1; got {n_tiles}")
+    return np.arcsin(np.linspace(-1.0, 1.0, n_tiles + 1))
+
+
+def _tile_of(dec_rad: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    return np.clip(np.searchsorted(edges, dec_rad, side="right") - 1, 0, edges.size - 2)
+
+
+def _save(path: Path, rows: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    with open(tmp, "wb") as fh:
+        np.save(fh, rows, allow_pickle=False)
+    os.replace(tmp, path)
+
+
+def _split(source: Source, k: int, target_epoch, edges, margin_rad, scratch: str) -> int:
+    """Task: read partition ``k`` of ``source`` and write its rows into tile files."""
+    from workloads.skymatch.api import _radians
+    from workloads.skymatch.epoch import propagate
+
+    part = source.load(k)
+    ra, dec = _radians(part.ra_deg, part.dec_deg)
+    if target_epoch is not None and source.epoch is not None and source.epoch != target_epoch:
+        ra, dec = propagate(ra, dec, part.pmra_masyr, part.pmdec_masyr, target_epoch - source.epoch)
+    rows = np.empty(ra.size, dtype=ROW)
+    rows["ra"], rows["dec"], rows["index"] = ra, dec, part.index
+    if source.name == "left":
+        lo = hi = _tile_of(dec, edges)
+    else:
+        lo = _tile_of(dec - margin_rad, edges)
+        hi = _tile_of(dec + margin_rad, edges)
+    for t in range(edges.size - 1):
+        sel = (lo <= t) & (hi >= t)
+        if sel.any():
+            _save(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", rows[sel])
+    return int(ra.size)
+
+
+def _load_tile(scratch: str, t: int, side: str) -> np.ndarray:
+    folder = Path(scratch) / f"tile-{t:05d}"
+    files = sorted(folder.glob(f"{side}-*.npy")) if folder.exists() else []
+    if not files:
+        return np.empty(0, dtype=ROW)
+    return np.concatenate([np.load(f, allow_pickle=False) for f in files])
+
+
+def _match_tile(scratch: str, t: int, mode: str, radius_rad: float, _deps=None) -> dict:
+    """Task: match tile ``t``; returns global (left, right, sep_arcsec) sorted by (left, right)."""
+    import tracemalloc
+
+    from accel.neighbours import nearest, pairs_within
+
+    if tracemalloc.is_tracing():  # the tests switch tracing on to check the memory bound
+        tracemalloc.reset_peak()
+    left = _load_tile(scratch, t, "left")
+    right = _load_tile(scratch, t, "right")
+    empty = {"left": np.empty(0, np.int64), "right": np.empty(0, np.int64), "sep": np.empty(0)}
+    if left.size == 0 or right.size == 0:
+        return {**empty, "rows": int(left.size + right.size)}
+    # Files of increasing partition number hold increasing global rows, so local
+    # order is global order and the kernels' sorted output stays sorted.
+    if mode == "nearest":
+        j, sep = nearest(left["ra"], left["dec"], right["ra"], right["dec"], 1, radius_rad)
+        i = np.flatnonzero(j[:, 0] >= 0)
+        j, sep = j[i, 0], sep[i, 0]
+    else:
+        i, j, sep = pairs_within(left["ra"], left["dec"], right["ra"], right["dec"], radius_rad)
+        if mode == "best-left":  # all of a left row's pairs live in its own tile
+            keep = best_per_row(i, j, sep)
+            i, j, sep = i[keep], j[keep], sep[keep]
+    out = {"left": left["index"][i], "right": right["index"][j], "sep": sep * ARCSEC_PER_RAD,
+           "rows": int(left.size + right.size)}  # fmt: skip
+    if tracemalloc.is_tracing():
+        out["peak_bytes"] = tracemalloc.get_traced_memory()[1]
+    return out
+
+
+def _finish(results: list[dict], mode: str, n_left: int, n_right: int):
+    left = np.concatenate([r["left"] for r in results]) if results else np.empty(0, np.int64)
+    right = np.concatenate([r["right"] for r in results]) if results else np.empty(0, np.int64)
+    sep = np.concatenate([r["sep"] for r in results]) if results else np.empty(0)
+    order = np.lexsort((right, left))  # tiles are sorted runs: cheap
+    left, right, sep = left[order], right[order], sep[order]
+    if mode == "best":
+        keep = best_pairs(left, right, sep, n_left, n_right)
+    elif mode == "best-right":
+        keep = best_per_row(right, left, sep)
+    else:
+        return left, right, sep
+    return left[keep], right[keep], sep[keep]
+
+
+def _progress(futures, desc: str):
+    from dask.distributed import as_completed
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(futures), desc=desc, unit="task", file=sys.stderr, disable=None)
+    for _ in as_completed(futures):
+        bar.update(1)
+    bar.close()
+
+
+def crossmatch_dask(
+    left,
+    right,
+    radius,
+    *,
+    mode: str = "all",
+    epoch: float | None = None,
+    n_tiles: int | None = None,
+    margin=None,
+    rows_per_partition: int | None = None,
+    client=None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    out: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    scratch_dir: str | os.PathLike | None = None,
+    columns: tuple[str, str] = ("ra", "dec"),
+    seed: int = 0,
+    progress: bool = True,
+):
+    """Cross-match two catalogs partition by partition on a Dask cluster.
+
+    Parameters
+    ----------
+    left, right
+        Tables (astropy, pandas, SkyCoord, arrays), Parquet files or directories
+        (read lazily, row groups as partitions), ``synthetic:N`` names (generated
+        per partition) or :class:`~workloads.skymatch.sources.Source` objects.
+    radius
+        Match radius (``Quantity``, ``"1arcsec"`` or arcsec); required.
+    mode
+        ``"all"``, ``"nearest"`` (within ``radius``), ``"best"``, ``"best-left"``,
+        ``"best-right"``, as in :func:`~workloads.skymatch.api.crossmatch`.
+    epoch
+        Propagate each catalog with an epoch and proper motions to this epoch first.
+    n_tiles
+        Equal-area declination bands (default: about one per 4 million rows, at
+        least two per worker).
+    margin
+        Width of the right catalog's overlap with each neighbouring tile (default:
+        the radius).  A radius larger than the margin is refused.
+    client, scheduler, n_workers
+        A ``dask.distributed.Client``; else a scheduler address (or
+        ``ACCEL_SCHEDULER``); else an embedded ``LocalCluster`` on 127.0.0.1.
+    out
+        A directory to write ``part-NNNNN.parquet`` files into (atomically: the
+        directory appears complete or not at all); without it a Table is returned.
+    scratch_dir
+        Where tile files go (default: the system temp dir).  On a multi-machine
+        cluster it must be a filesystem every worker shares.
+
+    Returns
+    -------
+    astropy.table.Table or pathlib.Path
+        ``left_index``, ``right_index``, ``separation_arcsec`` sorted by (left, right)
+        — identical to the single-process matcher — or the output directory.
+
+    Examples
+    --------
+    >>> t = crossmatch_dask("synthetic:2000", "synthetic:2000", "1arcsec", n_workers=1,
+    ...                     progress=False)  # doctest: +SKIP
+    """
+    from astropy.table import Table
+
+    from accel.atomic import atomic_output, check_writable
+    from accel.cluster import get_client
+
+    if mode not in DASK_MODES:
+        raise ValueError(f"unrecognized mode {mode!r}; must be one of {list(DASK_MODES)}")
+    if radius is None:
+        raise ValueError("radius is required for the Dask matcher (it sizes the tile margins)")
+    radius_arcsec = parse_radius(radius)
+    margin_arcsec = radius_arcsec if margin is None else parse_radius(margin, "margin")
+    if radius_arcsec > margin_arcsec:
+        raise ValueError(
+            f"radius ({radius_arcsec:g} arcsec) is larger than the tile margin ({margin_arcsec:g} "
+            "arcsec): pairs across tile borders would be lost; widen margin"
+        )
+    if out is not None:
+        check_writable(out, overwrite=overwrite, what="output directory")
+    kw = {"columns": columns, "seed": seed}
+    if rows_per_partition:
+        kw["rows_per_partition"] = rows_per_partition
+    lsrc = as_source(left, "left", **kw)
+    rsrc = as_source(right, "right", **kw)
+    for src in (lsrc, rsrc):
+        if epoch is not None and src.epoch is not None and src.epoch != epoch:
+            probe = src.load(0)
+            if probe.pmra_masyr is None:
+                raise ValueError(f"{src.name} catalog is at epoch J{src.epoch:g} but has no "
+                                 f"proper-motion columns to propagate it to J{epoch:g}")  # fmt: skip
+    n_left, n_right = int(sum(lsrc.sizes)), int(sum(rsrc.sizes))
+    if n_left == 0 or n_right == 0:
+        raise ValueError(f"{'left' if n_left == 0 else 'right'} catalog is empty")
+    edges_tiles = n_tiles or max(
+        2 * (n_workers or os.cpu_count() or 1), math.ceil((n_left + n_right) / 4e6)
+    )
+    edges = tile_edges(int(edges_tiles))
+    margin_rad = margin_arcsec / ARCSEC_PER_RAD * (1 + 1e-9) + 1e-12
+    radius_rad = radius_arcsec / ARCSEC_PER_RAD
+
+    scratch = Path(tempfile.mkdtemp(prefix="accel-skymatch-", dir=scratch_dir))
+    try:
+        with (
+            get_client(scheduler, n_workers, quiet=not progress)
+            if client is None
+            else _nullctx(client) as c
+        ):
+            splits = [
+                c.submit(
+                    _split,
+                    src,
+                    k,
+                    epoch,
+                    edges,
+                    margin_rad,
+                    str(scratch),
+                    pure=False,
+                    key=f"split-{src.name}-{k}-{scratch.name}",
+                )  # fmt: skip
+                for src in (lsrc, rsrc)
+                for k in range(src.n_partitions)
+            ]
+            if progress:
+                _progress(splits, "split")
+            c.gather(splits)  # raises the first task error here, with its message
+            tiles = [
+                c.submit(
+                    _match_tile,
+                    str(scratch),
+                    t,
+                    mode,
+                    radius_rad,
+                    pure=False,
+                    key=f"match-{t}-{scratch.name}",
+                )  # fmt: skip
+                for t in range(edges.size - 1)
+            ]
+            if progress:
+                _progress(tiles, "match")
+            results = c.gather(tiles)
+        i, j, sep = _finish(results, mode, n_left, n_right)
+        table = Table({"left_index": i, "right_index": j, "separation_arcsec": sep}, copy=False)
+        table["separation_arcsec"].unit = "arcsec"
+        table.meta.update({"mode": mode, "radius_arcsec": radius_arcsec, "epoch": epoch,
+                           "n_tiles": int(edges.size - 1),
+                           "tile_rows": [r["rows"] for r in results],
+                           "tile_peak_bytes": [r.get("peak_bytes") for r in results]})  # fmt: skip
+        if out is None:
+            return table
+        with atomic_output(out, overwrite=overwrite, what="output directory") as tmp:
+            tmp.mkdir()
+            bounds = np.searchsorted(
+                table["left_index"], np.linspace(0, n_left, edges.size).astype(np.int64)
+            )
+            for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+                table[a:b].write(tmp / f"part-{p:05d}.parquet", format="parquet")
+        return Path(out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _nullctx:
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        return False

@@ -1,0 +1,226 @@
+"""Partitioned catalog inputs for the Dask matcher, read one partition at a time.
+
+A source knows how many partitions it has and how many rows each holds (from
+metadata, without reading the data), and loads one partition as plain arrays.
+Global row numbers are the partition's offset plus the row within it, so they
+equal the row numbers of the whole catalog read in one piece.
+
+* :class:`TableSource` — an in-memory table cut into row ranges.
+* :class:`ParquetSource` — a Parquet file or a directory of them (files in name
+  order, row groups as partitions), read lazily with pyarrow; schemas are checked
+  for consistency before anything runs.
+* :class:`SyntheticSource` — one side of a synthetic pair generated partition by
+  partition from ``(seed, partition)``, so 1e8 rows never exist in memory at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from workloads.skymatch.catalog import as_catalog
+
+__all__ = ["Source", "TableSource", "ParquetSource", "SyntheticSource", "as_source"]
+
+
+@dataclass
+class Part:
+    """One partition's validated arrays (degrees, mas/yr) and its global row numbers."""
+
+    ra_deg: np.ndarray
+    dec_deg: np.ndarray
+    index: np.ndarray
+    pmra_masyr: np.ndarray | None = None
+    pmdec_masyr: np.ndarray | None = None
+
+
+class Source:
+    """Base class: ``sizes`` per partition, ``epoch``, and ``load(k) -> Part``."""
+
+    name: str = "left"
+    epoch: float | None = None
+    sizes: list[int]
+
+    @property
+    def n_partitions(self) -> int:
+        return len(self.sizes)
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
+
+    def load(self, k: int) -> Part:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _part(self, obj, k: int, columns, pm_columns, skip_invalid) -> Part:
+        cat = as_catalog(obj, f"{self.name} partition {k}", columns=columns,
+                         pm_columns=pm_columns, skip_invalid=skip_invalid)  # fmt: skip
+        return Part(cat.ra_deg, cat.dec_deg, cat.index + self.offsets[k],
+                    cat.pmra_masyr, cat.pmdec_masyr)  # fmt: skip
+
+
+@dataclass
+class TableSource(Source):
+    table: object
+    name: str = "left"
+    rows_per_partition: int = 1_000_000
+    columns: tuple[str, str] = ("ra", "dec")
+    pm_columns: tuple[str, str] = ("pmra", "pmdec")
+    epoch: float | None = None
+    skip_invalid: bool = False
+    sizes: list[int] = field(init=False)
+
+    def __post_init__(self):
+        cat = as_catalog(self.table, self.name, columns=self.columns, pm_columns=self.pm_columns,
+                         epoch=self.epoch, skip_invalid=self.skip_invalid)  # fmt: skip
+        self._cat = cat
+        self.epoch = cat.epoch
+        n = cat.n_input
+        step = max(1, int(self.rows_per_partition))
+        self.sizes = [min(step, n - s) for s in range(0, n, step)]
+
+    def load(self, k: int) -> Part:
+        lo, hi = self.offsets[k], self.offsets[k + 1]
+        keep = (self._cat.index >= lo) & (self._cat.index < hi)
+        c = self._cat
+        pm = (None, None) if c.pmra_masyr is None else (c.pmra_masyr[keep], c.pmdec_masyr[keep])
+        return Part(c.ra_deg[keep], c.dec_deg[keep], c.index[keep], *pm)
+
+
+def _parquet_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"Parquet input {str(path)!r} does not exist")
+    files = sorted(p for p in path.rglob("*.parquet") if not p.name.startswith((".", "_")))
+    if not files:
+        raise ValueError(f"Parquet input directory {str(path)!r} holds no .parquet files")
+    return files
+
+
+@dataclass
+class ParquetSource(Source):
+    path: str | os.PathLike
+    name: str = "left"
+    columns: tuple[str, str] = ("ra", "dec")
+    pm_columns: tuple[str, str] = ("pmra", "pmdec")
+    epoch: float | None = None
+    skip_invalid: bool = False
+    sizes: list[int] = field(init=False)
+
+    def __post_init__(self):
+        import pyarrow.parquet as pq
+
+        self._pieces: list[tuple[Path, int]] = []
+        self.sizes = []
+        first_schema = None
+        first_file = None
+        for f in _parquet_files(Path(self.path)):
+            meta = pq.ParquetFile(f).metadata
+            schema = pq.read_schema(f).remove_metadata()
+            if first_schema is None:
+                first_schema, first_file = schema, f
+                missing = [c for c in self.columns if c not in schema.names]
+                if missing:
+                    raise KeyError(f"{self.name} Parquet {str(f)!r} is missing column(s) {missing}; "
+                                   f"it has {schema.names[:12]}")  # fmt: skip
+            elif not schema.equals(first_schema):
+                raise ValueError(
+                    f"{self.name} Parquet partitions have inconsistent schemas: {str(f)!r} has "
+                    f"{_describe(schema)} but {str(first_file)!r} has {_describe(first_schema)}"
+                )
+            for g in range(meta.num_row_groups):
+                self._pieces.append((f, g))
+                self.sizes.append(meta.row_group(g).num_rows)
+        if self.epoch is None:
+            self.epoch = _parquet_epoch(first_file)
+        self._read_columns = [
+            c for c in (*self.columns, *self.pm_columns) if c in first_schema.names
+        ]
+
+    def load(self, k: int) -> Part:
+        import pyarrow.parquet as pq
+        from astropy.table import Table
+
+        f, g = self._pieces[k]
+        arrow = pq.ParquetFile(f).read_row_group(g, columns=self._read_columns)
+        table = Table({c: arrow.column(c).to_numpy() for c in self._read_columns})
+        return self._part(table, k, self.columns, self.pm_columns, self.skip_invalid)
+
+
+def _describe(schema) -> str:
+    return (
+        "{" + ", ".join(f"{n}: {t}" for n, t in zip(schema.names, schema.types, strict=True)) + "}"
+    )
+
+
+def _parquet_epoch(path: Path) -> float | None:
+    """``epoch`` from astropy's table metadata stored in the Parquet schema, if any."""
+    import pyarrow.parquet as pq
+    import yaml
+
+    meta = pq.read_schema(path).metadata or {}
+    raw = meta.get(b"table_meta_yaml")
+    if not raw:
+        return None
+    try:  # astropy writes a YAML header; only plain data is read (safe_load)
+        doc = yaml.safe_load(raw.decode())
+    except Exception:  # noqa: BLE001 - unreadable metadata simply carries no epoch
+        return None
+    epoch = (doc or {}).get("meta", {}).get("epoch") if isinstance(doc, dict) else None
+    return float(epoch) if isinstance(epoch, int | float) else None
+
+
+@dataclass
+class SyntheticSource(Source):
+    """Side ``name`` ("left"/"right") of ``make_pair`` generated per partition."""
+
+    n_rows: int
+    name: str = "left"
+    seed: int = 0
+    rows_per_partition: int = 2_000_000
+    scatter_arcsec: float = 0.3
+    matched_fraction: float = 0.5
+    epoch: float | None = None
+    sizes: list[int] = field(init=False)
+
+    def __post_init__(self):
+        step = max(1, int(self.rows_per_partition))
+        self.sizes = [min(step, self.n_rows - s) for s in range(0, self.n_rows, step)]
+
+    def partition_seed(self, k: int) -> int:
+        return int(np.random.SeedSequence(self.seed, spawn_key=(k,)).generate_state(1)[0])
+
+    def load(self, k: int) -> Part:
+        from accel_datasets.synthetic import make_pair
+
+        pair = make_pair(self.sizes[k], seed=self.partition_seed(k), scatter_arcsec=self.scatter_arcsec,
+                         matched_fraction=self.matched_fraction)  # fmt: skip
+        ra, dec = (
+            (pair.left_ra, pair.left_dec)
+            if self.name == "left"
+            else (pair.right_ra, pair.right_dec)
+        )
+        return Part(ra, dec, np.arange(ra.size, dtype=np.int64) + self.offsets[k])
+
+
+def as_source(obj, name: str, **kw) -> Source:
+    """A :class:`Source` from a table-like object, a Parquet path or ``synthetic:N``."""
+    if isinstance(obj, Source):
+        obj.name = name
+        return obj
+    rows = kw.pop("rows_per_partition", None)
+    if isinstance(obj, str) and obj.startswith("synthetic:"):
+        from accel_datasets.registry import parse_synthetic_size
+
+        n = parse_synthetic_size(obj.partition(":")[2])
+        extra = {"rows_per_partition": rows} if rows else {}
+        return SyntheticSource(n, name=name, seed=kw.get("seed", 0), **extra)
+    kw.pop("seed", None)
+    if isinstance(obj, str | os.PathLike) and Path(obj).suffix.lower() in ("", ".parquet", ".pq"):
+        return ParquetSource(obj, name=name, **kw)
+    extra = {"rows_per_partition": rows} if rows else {}
+    return TableSource(obj, name=name, **kw, **extra)
