@@ -35,6 +35,7 @@ from accel.compress_result import (
     unavailable_result,
 )
 from accel.compress_spec import ROLES, CompressionSpec, Implementation
+from accel.machine import peak_rss_since_reset_bytes, reset_peak_rss, rss_bytes
 
 __all__ = [
     "EXTRAPOLATED",
@@ -72,6 +73,8 @@ class _Runner:
         self._clock = clock
         self._opened: set[str] = set()
         self._last: str | None = None
+        self.last_rss_before: int | None = None
+        self.last_peak_rss: int | None = None
 
     def call(
         self, impl: Implementation, result: ImplementationResult, inputs: Any
@@ -87,9 +90,13 @@ class _Runner:
         if self._last != impl.name:
             gc.collect()
             self._last = impl.name
+        tracked = reset_peak_rss()
+        self.last_rss_before = rss_bytes() if tracked else None
         t0 = self._clock()
         output = impl.run(inputs)
-        return output, self._clock() - t0
+        elapsed = self._clock() - t0
+        self.last_peak_rss = peak_rss_since_reset_bytes() if tracked else None
+        return output, elapsed
 
 
 def _seconds(value: float) -> str:
@@ -198,18 +205,30 @@ def _full_size(
             )
             continue
         times: list[float] = []
-        warm = None
+        warm = rss_before = peak = None
         try:
-            if impl.wants_warmup:
-                _, warm = runner.call(impl, res, inputs)
-                progress(f"  {impl.name}: warm-up {_seconds(warm)}")
-            for _ in range(repeats):
+            for is_warmup in [True] * impl.wants_warmup + [False] * repeats:
+                out = None  # the previous output must not sit in memory during this call
                 out, dt = runner.call(impl, res, inputs)
-                times.append(dt)
+                if rss_before is None:
+                    rss_before = runner.last_rss_before
+                if runner.last_peak_rss is not None:
+                    peak = max(peak or 0, runner.last_peak_rss)
+                if is_warmup:
+                    warm = dt
+                    progress(f"  {impl.name}: warm-up {_seconds(warm)}")
+                else:
+                    times.append(dt)
         except Exception as exc:
             _record_error(res, exc, size, wr.problems)
             continue
-        res.full = Timing(size=size, times_s=times, warmup_s=warm)
+        res.full = Timing(
+            size=size,
+            times_s=times,
+            warmup_s=warm,
+            rss_before_bytes=rss_before,
+            peak_rss_bytes=peak,
+        )
         progress(f"  {impl.name}: {_seconds(res.full.median_s)} (median of {repeats})")
         if ref_name is None:
             ref_name, ref = impl.name, out

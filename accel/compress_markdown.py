@@ -8,6 +8,7 @@ from typing import Any
 
 from accel.compress_report import (
     fit_warning,
+    format_bytes,
     format_duration,
     format_ratio,
     headline,
@@ -60,12 +61,24 @@ def _fit_section(result: WorkloadResult) -> list[str]:
     return [*lines, ""]
 
 
+def _memory(row: dict) -> str:
+    if row["peak_rss_bytes"] is None:
+        return "-"
+    extra = row["extra_rss_bytes"]
+    return format_bytes(row["peak_rss_bytes"]) + (
+        "" if extra is None else f" (+{format_bytes(extra)})"
+    )
+
+
 def _md_table(result: WorkloadResult) -> list[str]:
     split = result.repetitions > 1
     head = "| implementation | role | "
     head += "one call | label | whole task | label |" if split else "time at full size | label |"
-    head += " vs naive | vs baseline | warm-up | first call | note |"
-    lines = [head, "|---|---|" + ("---:|---|" * (2 if split else 1)) + "---:|---:|---:|---:|---|"]
+    head += " vs naive | vs baseline | warm-up | first call | peak memory (extra) | note |"
+    lines = [
+        head,
+        "|---|---|" + ("---:|---|" * (2 if split else 1)) + "---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows(result):
         first = (
             f"{format_duration(r['first_call_s'])} at {r['first_call_size']:,}"
@@ -77,7 +90,8 @@ def _md_table(result: WorkloadResult) -> list[str]:
             cells += [format_duration(r["call_s"]), r["call_label"] or "-"]
         cells += [
             format_duration(r["time_s"]), r["label"] or "-", format_ratio(r["speedup_vs_naive"]),
-            format_ratio(r["speedup_vs_baseline"]), format_duration(r["warmup_s"]), first, r["note"],
+            format_ratio(r["speedup_vs_baseline"]), format_duration(r["warmup_s"]), first,
+            _memory(r), r["note"],
         ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     if split:
@@ -120,6 +134,9 @@ def markdown_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> 
         out += _md_table(result)
         out += [
             "",
+            "Peak memory: resident memory of this process during the full-size calls (measured; "
+            "in brackets, the rise over what it held before them; a Dask path's workers are "
+            "not included). "
             "Warm-up: one call before the timed repeats at the full size, not counted. First call: the "
             "first call in this process (smallest size), which includes JIT compilation unless it was "
             "cached on disk.",

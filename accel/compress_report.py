@@ -16,6 +16,7 @@ from accel.compress_result import EXTRAPOLATED, MEASURED, WorkloadResult
 
 __all__ = [
     "fit_warning",
+    "format_bytes",
     "format_duration",
     "format_ratio",
     "headline",
@@ -70,6 +71,22 @@ def format_ratio(ratio: float | None) -> str:
     return f"{mantissa:.1f}e{exponent}x"
 
 
+def format_bytes(n: int | None) -> str:
+    """A memory size such as ``"350 MiB"`` or ``"2.4 GiB"``.
+
+    Examples
+    --------
+    >>> format_bytes(350 * 2**20), format_bytes(int(2.4 * 2**30)), format_bytes(None)
+    ('350 MiB', '2.4 GiB', '-')
+    """
+    if n is None:
+        return "-"
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(n) >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} B"
+
+
 def rows(result: WorkloadResult) -> list[dict[str, Any]]:
     """One row per implementation at the full size, each time labelled.
 
@@ -78,8 +95,10 @@ def rows(result: WorkloadResult) -> list[dict[str, Any]]:
     ``""`` when there is no time), ``time_s`` and ``label`` (the whole task: the same
     as the call unless the task is several repetitions, when it is the call times the
     count and always ``"extrapolated"``), ``speedup_vs_naive``,
-    ``speedup_vs_baseline``, ``warmup_s``, ``first_call_s``, ``first_call_size`` and
-    ``note``.
+    ``speedup_vs_baseline``, ``warmup_s``, ``first_call_s``, ``first_call_size``,
+    ``peak_rss_bytes`` and ``extra_rss_bytes`` (this process's peak resident memory
+    during the full-size calls, and that peak minus the memory before them; measured,
+    Linux only) and ``note``.
     """
     reps = result.repetitions
     naive_s, naive_label = result.naive_full()
@@ -100,6 +119,8 @@ def rows(result: WorkloadResult) -> list[dict[str, Any]]:
             "warmup_s": None,
             "first_call_s": impl.first_call_s,
             "first_call_size": impl.first_call_size,
+            "peak_rss_bytes": None,
+            "extra_rss_bytes": None,
             "note": impl.reason or "",
         }
         if impl.role == "naive":
@@ -111,9 +132,14 @@ def rows(result: WorkloadResult) -> list[dict[str, Any]]:
         elif impl.full is not None:
             t = impl.full.median_s
             row.update(call_s=t, call_label=MEASURED, warmup_s=impl.full.warmup_s)
-            if naive_s:
+            peak, before = impl.full.peak_rss_bytes, impl.full.rss_before_bytes
+            if peak is not None:
+                row["peak_rss_bytes"] = peak
+                row["extra_rss_bytes"] = None if before is None else max(0, peak - before)
+            # A zero time (a clock coarser than the call) gives no ratio rather than infinity.
+            if naive_s and t > 0:
                 row["speedup_vs_naive"] = naive_s / t
-            if baseline_s and impl.role != "baseline":
+            if baseline_s and impl.role != "baseline" and t > 0:
                 row["speedup_vs_baseline"] = baseline_s / t
         if row["call_s"] is not None:
             row["time_s"] = row["call_s"] * reps
@@ -154,7 +180,8 @@ def headline(result: WorkloadResult) -> str:
         text = f"{b['implementation']} {format_duration(b['time_s'])} ({b['label']})"
         if ours:
             best = min(ours, key=lambda r: r["time_s"])
-            text += f", ours {format_ratio(b['time_s'] / best['time_s'])} faster"
+            ratio = b["time_s"] / best["time_s"] if best["time_s"] > 0 else None
+            text += f", ours {format_ratio(ratio)} faster"
         parts.append(text)
     if result.repetitions > 1:
         parts.append(
@@ -193,6 +220,7 @@ def terminal_table(results: Sequence[WorkloadResult]) -> str:
             "label",
             "vs naive",
             "vs baseline",
+            "extra memory",
             "note",
         )
         body = [
@@ -201,7 +229,7 @@ def terminal_table(results: Sequence[WorkloadResult]) -> str:
                 *((format_duration(r["call_s"]), r["call_label"]) if split else ()),
                 format_duration(r["time_s"]), r["label"],
                 format_ratio(r["speedup_vs_naive"]), format_ratio(r["speedup_vs_baseline"]),
-                r["note"],
+                format_bytes(r["extra_rss_bytes"]), r["note"],
             )
             for r in rows(result)
         ]  # fmt: skip

@@ -31,6 +31,10 @@ class Timing:
     size: int
     times_s: list[float]
     warmup_s: float | None = None
+    # Resident memory of this process: before the first call, and the peak during any call
+    # (Linux only; a Dask path's workers are other processes and are not counted).
+    rss_before_bytes: int | None = None
+    peak_rss_bytes: int | None = None
 
     @property
     def median_s(self) -> float:

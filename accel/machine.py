@@ -13,7 +13,15 @@ import sys
 from importlib import metadata
 from typing import Any
 
-__all__ = ["LIBRARIES", "cpu_model", "describe_machine", "peak_rss_bytes"]
+__all__ = [
+    "LIBRARIES",
+    "cpu_model",
+    "describe_machine",
+    "peak_rss_bytes",
+    "rss_bytes",
+    "reset_peak_rss",
+    "peak_rss_since_reset_bytes",
+]
 
 # The libraries whose versions change what the measured code does.
 LIBRARIES: tuple[str, ...] = (
@@ -108,7 +116,62 @@ def peak_rss_bytes() -> int | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports kilobytes, macOS bytes.
-    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+    peak = int(peak) if sys.platform == "darwin" else int(peak) * 1024
+    return max(peak, _PEAK_BEFORE_RESETS)
+
+
+# The largest high-water mark seen before a reset, so the whole-run peak survives resets.
+_PEAK_BEFORE_RESETS = 0
+
+
+def _status_bytes(key: str) -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024  # reported in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def rss_bytes() -> int | None:
+    """Resident memory of this process now, in bytes (``None`` off Linux).
+
+    Examples
+    --------
+    >>> rss_bytes() is None or rss_bytes() > 0
+    True
+    """
+    return _status_bytes("VmRSS")
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's resident-memory high-water mark; ``False`` where unsupported.
+
+    Linux resets it when ``5`` is written to ``/proc/self/clear_refs``; after that
+    :func:`peak_rss_since_reset_bytes` tells the peak of what ran in between.  The
+    whole-run peak of :func:`peak_rss_bytes` is reset with it, so callers that need
+    both keep the larger of what they read.
+
+    Examples
+    --------
+    >>> isinstance(reset_peak_rss(), bool)
+    True
+    """
+    global _PEAK_BEFORE_RESETS
+    _PEAK_BEFORE_RESETS = max(_PEAK_BEFORE_RESETS, _status_bytes("VmHWM") or 0)
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_since_reset_bytes() -> int | None:
+    """Resident-memory high-water mark since the last :func:`reset_peak_rss` (bytes)."""
+    return _status_bytes("VmHWM")
 
 
 def describe_machine() -> dict[str, Any]:

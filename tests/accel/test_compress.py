@@ -309,3 +309,23 @@ def test_tasks_of_repeated_steps_label_the_whole_task_extrapolated():
     n = result.full_size
     assert 1e-6 * n**2 * (n // 100) >= 10.0
     assert n <= 1.2 * (10.0 / 1e-8) ** (1 / 3)  # not much more than needed (1,000)
+
+
+def test_peak_memory_of_each_implementation_is_measured():
+    np = pytest.importorskip("numpy")
+    from accel.machine import reset_peak_rss, rss_bytes
+
+    if rss_bytes() is None or not reset_peak_rss():
+        pytest.skip("per-call peak memory needs Linux /proc/self/clear_refs")
+    clock = FakeClock()
+
+    def hungry(inputs):
+        block = np.ones(10_000_000)  # 80 MB, touched, then freed
+        del block
+        return sorted_pairs(inputs)
+
+    result = run(fake_spec(clock, ours=timed(clock, hungry, lambda n: 1e-6 * n)), clock)
+    table = {r["role"]: r for r in rows(result)}
+    assert table["ours"]["extra_rss_bytes"] >= 70 * 2**20
+    assert table["baseline"]["extra_rss_bytes"] < 70 * 2**20
+    assert table["ours"]["peak_rss_bytes"] >= table["ours"]["extra_rss_bytes"]
