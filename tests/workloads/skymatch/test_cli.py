@@ -61,3 +61,16 @@ def test_help_has_examples(capsys):
     with pytest.raises(SystemExit):
         main(["skymatch", "--help"])
     assert "accel skymatch hipparcos gaia-bright" in capsys.readouterr().out
+
+
+@pytest.mark.cluster
+def test_cli_dask_path_writes_a_partitioned_directory(tmp_path, capsys):
+    out = tmp_path / "pairs"
+    code = main(["skymatch", "synthetic:5000", "synthetic:5000", "--workers", "1", "--tiles", "3",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    assert "wrote" in capsys.readouterr().out
+    from astropy.table import vstack
+
+    pairs = vstack([Table.read(p) for p in sorted(out.glob("part-*.parquet"))])
+    assert len(pairs) > 2000  # about half of 5000 sources have a counterpart
