@@ -67,27 +67,50 @@ def _save(path: Path, rows: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def _split(source: Source, k: int, target_epoch, edges, margin_rad, scratch: str) -> int:
-    """Task: read partition ``k`` of ``source`` and write its rows into tile files."""
+def _split(sources: list[Source], k: int, target_epoch, edges, margin_rad, scratch: str) -> int:
+    """Task: read partition ``k`` of each source and write its rows into tile files.
+
+    Sources split in one task share work (a synthetic pair is generated once).
+    """
     from workloads.skymatch.api import _radians
     from workloads.skymatch.epoch import propagate
 
-    part = source.load(k)
-    ra, dec = _radians(part.ra_deg, part.dec_deg)
-    if target_epoch is not None and source.epoch is not None and source.epoch != target_epoch:
-        ra, dec = propagate(ra, dec, part.pmra_masyr, part.pmdec_masyr, target_epoch - source.epoch)
-    rows = np.empty(ra.size, dtype=ROW)
-    rows["ra"], rows["dec"], rows["index"] = ra, dec, part.index
-    if source.name == "left":
-        lo = hi = _tile_of(dec, edges)
-    else:
-        lo = _tile_of(dec - margin_rad, edges)
-        hi = _tile_of(dec + margin_rad, edges)
-    for t in range(edges.size - 1):
-        sel = (lo <= t) & (hi >= t)
-        if sel.any():
-            _save(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", rows[sel])
-    return int(ra.size)
+    n_rows = 0
+    for source in sources:
+        part = source.load(k)
+        ra, dec = _radians(part.ra_deg, part.dec_deg)
+        if target_epoch is not None and source.epoch is not None and source.epoch != target_epoch:
+            ra, dec = propagate(
+                ra, dec, part.pmra_masyr, part.pmdec_masyr, target_epoch - source.epoch
+            )
+        rows = np.empty(ra.size, dtype=ROW)
+        rows["ra"], rows["dec"], rows["index"] = ra, dec, part.index
+        if source.name == "left":
+            lo = hi = _tile_of(dec, edges)
+        else:
+            lo = _tile_of(dec - margin_rad, edges)
+            hi = _tile_of(dec + margin_rad, edges)
+        for t in range(int(lo.min()), int(hi.max()) + 1) if ra.size else ():
+            sel = (lo <= t) & (hi >= t)
+            if sel.any():
+                _save(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", rows[sel])
+        n_rows += int(ra.size)
+    return n_rows
+
+
+def _split_plan(lsrc: Source, rsrc: Source) -> list[tuple[list[Source], int]]:
+    """Which partitions each split task reads: both sides together when they are
+    halves of the same synthetic pair, one partition per task otherwise."""
+    from workloads.skymatch.sources import SyntheticSource
+
+    paired = (
+        isinstance(lsrc, SyntheticSource)
+        and isinstance(rsrc, SyntheticSource)
+        and (lsrc.seed, lsrc.sizes) == (rsrc.seed, rsrc.sizes)
+    )
+    if paired:
+        return [([lsrc, rsrc], k) for k in range(lsrc.n_partitions)]
+    return [([src], k) for src in (lsrc, rsrc) for k in range(src.n_partitions)]
 
 
 def _load_tile(scratch: str, t: int, side: str) -> np.ndarray:
@@ -265,17 +288,16 @@ def crossmatch_dask(
             splits = [
                 c.submit(
                     _split,
-                    src,
+                    srcs,
                     k,
                     epoch,
                     edges,
                     margin_rad,
                     str(scratch),
                     pure=False,
-                    key=f"split-{src.name}-{k}-{scratch.name}",
+                    key=f"split-{'-'.join(x.name for x in srcs)}-{k}-{scratch.name}",
                 )  # fmt: skip
-                for src in (lsrc, rsrc)
-                for k in range(src.n_partitions)
+                for srcs, k in _split_plan(lsrc, rsrc)
             ]
             if progress:
                 _progress(splits, "split")

@@ -15,6 +15,7 @@ equal the row numbers of the whole catalog read in one piece.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,16 +196,22 @@ class SyntheticSource(Source):
         return int(np.random.SeedSequence(self.seed, spawn_key=(k,)).generate_state(1)[0])
 
     def load(self, k: int) -> Part:
-        from accel_datasets.synthetic import make_pair
-
-        pair = make_pair(self.sizes[k], seed=self.partition_seed(k), scatter_arcsec=self.scatter_arcsec,
-                         matched_fraction=self.matched_fraction)  # fmt: skip
+        pair = _synthetic_pair(self.sizes[k], self.partition_seed(k), self.scatter_arcsec,
+                               self.matched_fraction)  # fmt: skip
         ra, dec = (
             (pair.left_ra, pair.left_dec)
             if self.name == "left"
             else (pair.right_ra, pair.right_dec)
         )
         return Part(ra, dec, np.arange(ra.size, dtype=np.int64) + self.offsets[k])
+
+
+@functools.lru_cache(maxsize=1)
+def _synthetic_pair(n: int, seed: int, scatter_arcsec: float, matched_fraction: float):
+    """One partition's pair, kept so the left and right halves are generated once."""
+    from accel_datasets.synthetic import make_pair
+
+    return make_pair(n, seed=seed, scatter_arcsec=scatter_arcsec, matched_fraction=matched_fraction)
 
 
 def as_source(obj, name: str, **kw) -> Source:
