@@ -1,5 +1,7 @@
 """The workloads' compression specs: they load, and their implementations agree on small inputs."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -78,6 +80,10 @@ def test_ours_agrees_and_a_wrong_answer_is_caught():
 def test_skymatch_compression_runs_at_tiny_sizes():
     pytest.importorskip("workloads.skymatch.api", reason="match_arrays not written yet")
     spec = sky.compression()
+    # The Dask path has its own test; a cluster here would triple this test's time.
+    spec = dataclasses.replace(
+        spec, implementations=[i for i in spec.implementations if i.role != "ours-dask"]
+    )
     result = run_compression(
         spec, naive_sizes=(60, 120, 240), full_size=5000, repeats=1, progress=lambda line: None
     )
@@ -153,3 +159,15 @@ def test_weather_compression_runs_at_tiny_sizes():
     assert result.repetitions > 1 and "calls of 10 steps" in result.repetitions_unit
     assert {c.other for c in result.checks} == {"NumPy reference", "accel weather (Numba)"}
     assert all(c.equal for c in result.checks)
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+def test_skymatch_dask_path_agrees_with_naive():
+    dask_impl = sky.compression().implementations[-1]
+    if not dask_impl.available:
+        pytest.skip(f"skymatch Dask path: {dask_impl.unavailable}")
+    inputs = sky.make_inputs(300, seed=5)
+    with dask_impl.session():
+        out = dask_impl.run(inputs)
+    assert sky.same_pairs(sky.naive_match(inputs), out)
