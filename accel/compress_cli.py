@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from typing import Any
 
 from accel import __version__
@@ -18,7 +19,7 @@ from accel.compress_chart import chart_png
 from accel.compress_files import refuse_existing, report_paths, write_atomic
 from accel.compress_markdown import markdown_report
 from accel.compress_report import json_report, terminal_table
-from accel.compress_spec import CompressionSpec, load_specs
+from accel.compress_spec import ENTRY_POINT_GROUP, CompressionSpec, load_specs
 from accel.machine import describe_machine, peak_rss_bytes
 
 __all__ = ["register", "run", "compress_command"]
@@ -67,11 +68,13 @@ def _positive(kind: type, name: str):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``compress`` subcommand to the ``accel`` command line."""
+    # Names only: listing the group imports no workload code.
+    known = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
     parser = subparsers.add_parser(
         "compress",
         help="measure naive vs baseline vs ours, extrapolate honestly, verify outputs",
         description=DESCRIPTION,
-        epilog=EPILOG,
+        epilog=f"registered workloads: {', '.join(known) or 'none'}\n\n{EPILOG}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

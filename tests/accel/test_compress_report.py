@@ -207,6 +207,7 @@ def test_compress_help_has_an_example(capsys):
     text = capsys.readouterr().out
     assert "example" in text
     assert "accel compress skymatch --target-days 169" in text
+    assert "registered workloads: skymatch, weather" in text
 
 
 @pytest.mark.parametrize(
