@@ -1,0 +1,377 @@
+"""The shallow-water model on Dask: latitude bands, ``k`` steps per halo exchange.
+
+Decomposition.  The grid is cut into latitude bands only.  Longitude stays whole: the
+polar Fourier filter transforms whole latitude circles, and cutting longitude would turn
+every filtered row into a global transpose.  Each task advances one band ``k`` steps
+(:func:`workloads.weather.blocks.advance_block`) from its own rows and ``halo_rows(k)``
+rows of each neighbour: one halo exchange per ``k`` steps (ghost-zone expansion), so the
+graph grows per exchange, not per step.  Both leapfrog levels travel in the halo; the
+polar filter is row-local and needs nothing more.  The result is bitwise identical to
+:func:`workloads.weather.api.run` for any number of bands and any ``k``.
+
+Graph size.  The run is cut at *boundaries*: output times, checkpoints, and at least every
+``cut_every`` exchanges.  At a boundary the bands are gathered on the client (they are
+written there anyway) and the next stretch starts from that data, embedded in its graph,
+so the scheduler never holds more than one stretch of tasks.  Embedded data (never
+``scatter``) keeps every task recomputable: when a worker dies, the scheduler reruns the
+lost chain from the last boundary and the output is unchanged.  Tasks are pure functions
+of their inputs (inputs are never modified), so a rerun gives the same bits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import xarray as xr
+
+from accel.halo import halo_sources, lat_block
+from workloads.weather.blocks import (
+    BlockBlowUpError,
+    BlockStatics,
+    advance_block,
+    block_statics,
+    halo_rows,
+    stack_levels,
+    unstack_levels,
+)
+from workloads.weather.cases import DAY_S
+from workloads.weather.grid import Grid
+from workloads.weather.layout import (
+    DEFAULT_CUT_EVERY,
+    Layout,
+    RunPlan,
+    boundaries,
+    initial_invariants,
+    make_layout,
+    plan_run,
+    positive_int,
+    segments,
+)
+
+__all__ = ["integrate", "statics_futures", "drive", "run_dask"]
+
+# A stretch's graph carries its starting bands as data on purpose (see the module notes).
+_LARGE_GRAPH = "Sending large graph"
+
+
+def _advance_task(
+    pieces: list[np.ndarray], needed: list[int], sizes: list[int], index: int, halo: int,
+    statics: BlockStatics, dt_s: float, steps: int, first_step: int,
+) -> np.ndarray:  # fmt: skip
+    """One exchange: assemble band ``index`` with its halo and advance it."""
+    full: list[np.ndarray | None] = [None] * len(sizes)
+    for p, piece in zip(needed, pieces, strict=True):
+        full[p] = piece
+    block = lat_block(full, index, halo, sizes)
+    return advance_block(
+        block.data, block.start, block.own_start, block.own_stop, statics,
+        dt_s=dt_s, steps=steps, first_step=first_step,
+    )  # fmt: skip
+
+
+def statics_futures(client, grid: Grid, hs: np.ndarray, coriolis: np.ndarray,
+                    advect_only: bool, layout: Layout) -> list:  # fmt: skip
+    """One future per band holding its :class:`BlockStatics`, wide enough for any exchange.
+
+    The statics are data in the graph, so a worker that dies with them loses nothing.
+    """
+    widest = halo_rows(layout.halo_steps + 1)
+    token = uuid.uuid4().hex[:10]
+    dsk = {}
+    for c in range(layout.chunks):
+        lo = max(0, layout.bounds[c] - widest)
+        hi = min(grid.nlat, layout.bounds[c + 1] + widest)
+        dsk[(f"weather-statics-{token}", c)] = block_statics(
+            grid, hs, coriolis, advect_only, lo, hi
+        )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_LARGE_GRAPH)
+        return client.get(dsk, list(dsk), sync=False)
+
+
+Root = np.ndarray  # (3 or 6, nlat, nlon) piece fields of one member
+
+
+def _stretch_graph(roots: Sequence[Root], layout: Layout, statics: list, dt_s: float,
+                   start: int, stop: int, token: str) -> tuple[dict, list, list[list]]:  # fmt: skip
+    """Graph of one stretch: every member from ``start`` to ``stop``.
+
+    Returns the graph, the keys of its exchange tasks and, per member, the keys of the
+    bands at ``stop``.
+    """
+    dsk: dict = {}
+    sizes = layout.sizes
+    exchange_keys: list = []
+    finals: list[list] = []
+    for m, root in enumerate(roots):
+        cur = []
+        for c in range(layout.chunks):
+            key = (f"weather-band-{token}", m, start, c)
+            dsk[key] = np.ascontiguousarray(root[:, layout.bounds[c] : layout.bounds[c + 1]])
+            cur.append(key)
+        for first, steps in segments(start, stop, layout.halo_steps):
+            calls = steps + (1 if first == 0 else 0)
+            halo = halo_rows(calls)
+            nxt = []
+            for c in range(layout.chunks):
+                needed = halo_sources(sizes, c, halo)
+                key = (f"weather-band-{token}", m, first + steps, c)
+                dsk[key] = (
+                    _advance_task, [cur[p] for p in needed], needed, sizes, c, halo,
+                    statics[c], dt_s, steps, first,
+                )  # fmt: skip
+                exchange_keys.append(key)
+                nxt.append(key)
+            cur = nxt
+        finals.append(cur)
+    return dsk, exchange_keys, finals
+
+
+def _raise_first_failure(futures: list) -> None:
+    """Re-raise the failure a one-process run would have hit first."""
+    from distributed import wait
+
+    wait(futures)
+    errors = [f.exception() for f in futures if f.status == "error"]
+    if not errors:
+        return
+    blowups = [e for e in errors if isinstance(e, BlockBlowUpError)]
+    if blowups:
+        raise min(blowups, key=lambda e: (e.step, e.row))
+    raise errors[0]
+
+
+def integrate(
+    client,
+    roots: Sequence[Root],
+    *,
+    statics: list,
+    layout: Layout,
+    dt_s: float,
+    start_step: int,
+    total: int,
+    every: Sequence[int],
+    on_boundary: Callable[[int, list[np.ndarray]], None],
+    progress: bool = True,
+    label: str = "",
+) -> dict[str, int]:
+    """Advance every member from ``start_step`` to ``total``, calling ``on_boundary`` at
+    each boundary with the step and, per member, the ``(6, nlat, nlon)`` piece fields.
+
+    ``roots`` are the members' piece fields at ``start_step`` (one level at step 0, two
+    otherwise).  The next stretch is submitted before ``on_boundary`` runs, so writing
+    output overlaps the computation.  Returns the number of ``exchange_tasks`` (tasks
+    that advance a band) and of ``stretches`` (graphs submitted).
+    """
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    stops = boundaries(start_step, total, every, layout.cut_every * layout.halo_steps)
+    bar = tqdm(total=round(total * dt_s / DAY_S, 6), initial=round(start_step * dt_s / DAY_S, 6),
+               unit="day", desc=label, file=sys.stderr, disable=not progress,
+               mininterval=0.5)  # fmt: skip
+    counts = {"exchange_tasks": 0, "stretches": 0}
+    states: Sequence[Root] = roots
+    done: tuple[int, list[np.ndarray]] | None = None
+    start = start_step
+    try:
+        for stop in stops:
+            token = uuid.uuid4().hex[:10]
+            dsk, keys, finals = _stretch_graph(states, layout, statics, dt_s, start, stop, token)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=_LARGE_GRAPH)
+                futures = client.get(dsk, keys, sync=False)
+            del dsk
+            counts["exchange_tasks"] += len(keys)
+            counts["stretches"] += 1
+            if done is not None:
+                on_boundary(*done)  # overlaps the stretch just submitted
+            per_task = (stop - start) * dt_s / DAY_S / len(futures)
+            for f in as_completed(futures):
+                if f.status == "error":
+                    break
+                bar.update(per_task)
+            _raise_first_failure(futures)
+            by_key = dict(zip(keys, futures, strict=True))
+            gathered = client.gather([[by_key[k] for k in bands] for bands in finals])
+            del futures, by_key
+            states = [np.concatenate(bands, axis=1) for bands in gathered]
+            done = (stop, states)
+            start = stop
+        if done is not None:
+            on_boundary(*done)
+    finally:
+        bar.close()
+    return counts
+
+
+def drive(
+    client,
+    plan: RunPlan,
+    roots: list[np.ndarray],
+    inv0: list[dict],
+    attrs: dict,
+    *,
+    layout: Layout,
+    out=None,
+    overwrite: bool = False,
+    checkpoint_path=None,
+    checkpoint_every: int | None = None,
+    ensemble: dict | None = None,
+    progress: bool = True,
+) -> tuple[xr.Dataset, dict[str, int]]:
+    """Run members (``roots``: their piece fields at ``plan.start_step``) to the end and
+    return the output dataset with the task counts.
+
+    Snapshots go to memory, or are streamed to the Zarr store ``out``; checkpoints are
+    written to ``checkpoint_path`` every ``checkpoint_every`` steps, or at every output
+    when that is ``None``.  ``ensemble`` (attributes) stacks members along ``member``.
+    """
+    from workloads.weather import api, io
+    from workloads.weather.stream import MemorySink, ZarrSink, checkpoint_dataset, output_dataset
+
+    grid, dt_s, total = plan.grid, plan.dt_s, plan.total
+    if checkpoint_every is not None:
+        checkpoint_every = positive_int("checkpoint_every", checkpoint_every, "steps")
+    clock = {"step": plan.start_step}
+
+    def build(times: list[float], snaps: list[list[dict]]) -> xr.Dataset:
+        return output_dataset(grid, attrs, times, snaps, plan.hs, clock["step"], dt_s, inv0,
+                              plan.interval_s, ensemble)  # fmt: skip
+
+    if out is None:
+        sink = MemorySink()
+    else:
+        resume = plan.start_step if plan.resumed else None
+        sink = ZarrSink(out, resume_step=resume, dt_s=dt_s, overwrite=overwrite)
+
+    def snapshot(step: int, states: list[np.ndarray]) -> None:
+        clock["step"] = step
+        levels = [unstack_levels(s)[-1] for s in states]
+        snaps = [[api._snapshot(grid, *level)] for level in levels]
+        sink.write([step * dt_s / DAY_S], snaps, build)
+
+    if not plan.resumed:
+        snapshot(0, roots)
+    elif out is None and plan.start_step % plan.per_out == 0:
+        snapshot(plan.start_step, roots)  # as api.run does when it resumes on an output
+
+    def on_boundary(step: int, states: list[np.ndarray]) -> None:
+        is_output = step % plan.per_out == 0 or step == total
+        if is_output:
+            snapshot(step, states)
+        clock["step"] = step
+        due = is_output if checkpoint_every is None else step % checkpoint_every == 0
+        if checkpoint_path is not None and due:
+            ck = checkpoint_dataset(grid, attrs, states, plan.hs, step, dt_s, inv0,
+                                    plan.interval_s, ensemble)  # fmt: skip
+            io.write_dataset(ck, checkpoint_path, overwrite=True)
+
+    every = [plan.per_out] + ([checkpoint_every] if checkpoint_every else [])
+    statics = statics_futures(client, grid, plan.hs, plan.coriolis, plan.advect_only, layout)
+    label = f"case {plan.case} {grid.resolution_deg:g} deg"
+    counts = integrate(client, roots, statics=statics, layout=layout, dt_s=dt_s,
+                       start_step=plan.start_step, total=total, every=every,
+                       on_boundary=on_boundary, progress=progress, label=label)  # fmt: skip
+    clock["step"] = total
+    return sink.finish(build), counts
+
+
+@contextlib.contextmanager
+def _client_or_own(client, n_workers: int | None, progress: bool):
+    if client is not None:
+        yield client
+        return
+    from accel.cluster import get_client
+
+    with get_client(n_workers=n_workers, quiet=not progress) as own:
+        yield own
+
+
+def run_dask(
+    state: xr.Dataset,
+    days: float,
+    *,
+    output_every: float | None = None,
+    dt_s: float | None = None,
+    chunks: int = 2,
+    halo_steps: int | None = None,
+    client=None,
+    n_workers: int | None = None,
+    out=None,
+    overwrite: bool = False,
+    checkpoint_path=None,
+    checkpoint_every: int | None = None,
+    cut_every: int = DEFAULT_CUT_EVERY,
+    progress: bool = True,
+    stats: dict | None = None,
+) -> xr.Dataset:
+    """:func:`workloads.weather.api.run` on Dask, with the same result bit for bit.
+
+    Parameters
+    ----------
+    state, days, output_every, dt_s
+        As :func:`workloads.weather.api.run`; a checkpoint ``state`` resumes the run.
+    chunks
+        Number of latitude bands (longitude is never cut; see the module notes).
+    halo_steps
+        Steps per halo exchange ``k`` (default: up to 20, a quarter of the narrowest band).
+    client
+        A ``dask.distributed.Client``; default: an embedded cluster from
+        :func:`accel.cluster.get_client` with ``n_workers`` workers, closed at the end.
+    out
+        A ``.zarr`` path: snapshots are streamed to ``<name>.partial.zarr`` as they
+        complete and renamed to ``out`` at the end; the result is then opened lazily.
+        A resumed run continues the partial store.  Without it the snapshots stay in memory.
+    overwrite
+        Replace an existing ``out``.
+    checkpoint_path, checkpoint_every
+        Write a checkpoint (NetCDF, replaced atomically) every this many steps, or at
+        every output when ``checkpoint_every`` is ``None``.
+    cut_every
+        Exchanges per band after which the graph is cut when no output comes sooner.
+    progress
+        Progress bar in simulated days (and the dashboard link of an embedded cluster).
+    stats
+        A dict that receives ``exchange_tasks``, ``stretches``, ``chunks``, ``halo_steps``.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`workloads.weather.api.run`; from ``out`` it also records
+        ``last_completed_step``.
+
+    Examples
+    --------
+    >>> from workloads.weather.api import initial_state, run
+    >>> from accel.cluster import get_client
+    >>> state = initial_state(6, 10.0)
+    >>> with get_client(n_workers=2, dashboard=False, quiet=True) as client:
+    ...     out = run_dask(state, 0.5, chunks=3, halo_steps=4, client=client, progress=False)
+    >>> out.equals(run(state, 0.5, progress=False))
+    True
+    """
+    plan = plan_run(state, days, output_every, dt_s)
+    layout = make_layout(plan.grid.nlat, chunks, halo_steps, cut_every)
+    if plan.resumed:
+        root = stack_levels(
+            tuple(state[k].values.astype(np.float64) for k in ("h_prev", "u_prev", "v_prev")),
+            tuple(state[k].values.astype(np.float64) for k in ("h", "u", "v")),
+        )
+    else:
+        root = stack_levels(None, tuple(state[k].values.astype(np.float64) for k in "huv"))
+    inv0 = [initial_invariants(plan, state)]
+    attrs = dict(state.attrs)
+    with _client_or_own(client, n_workers, progress) as c:
+        result, counts = drive(
+            c, plan, [root], inv0, attrs, layout=layout, out=out, overwrite=overwrite,
+            checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every, progress=progress,
+        )  # fmt: skip
+    if stats is not None:
+        stats.update(counts, chunks=layout.chunks, halo_steps=layout.halo_steps)
+    return result
