@@ -22,11 +22,13 @@ never depends on the number of workers, tiles, partitions or completion order.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -121,8 +123,14 @@ def _load_tile(scratch: str, t: int, side: str) -> np.ndarray:
     return np.concatenate([np.load(f, allow_pickle=False) for f in files])
 
 
-def _match_tile(scratch: str, t: int, mode: str, radius_rad: float, _deps=None) -> dict:
-    """Task: match tile ``t``; returns global (left, right, sep_arcsec) sorted by (left, right)."""
+def _match_tile(
+    scratch: str, t: int, mode: str, radius_rad: float, out_dir: str | None = None
+) -> dict:
+    """Task: match tile ``t``: global (left, right, sep_arcsec) sorted by (left, right).
+
+    With ``out_dir`` the pairs are written there as ``part-<t>.parquet`` (temp +
+    rename) and only their count comes back.
+    """
     import tracemalloc
 
     from accel.neighbours import nearest, pairs_within
@@ -133,6 +141,9 @@ def _match_tile(scratch: str, t: int, mode: str, radius_rad: float, _deps=None) 
     right = _load_tile(scratch, t, "right")
     empty = {"left": np.empty(0, np.int64), "right": np.empty(0, np.int64), "sep": np.empty(0)}
     if left.size == 0 or right.size == 0:
+        if out_dir is not None:
+            _write_part(Path(out_dir) / f"part-{t:05d}.parquet", *empty.values())
+            return {"rows": int(left.size + right.size), "pairs": 0}
         return {**empty, "rows": int(left.size + right.size)}
     # Files of increasing partition number hold increasing global rows, so local
     # order is global order and the kernels' sorted output stays sorted.
@@ -149,7 +160,25 @@ def _match_tile(scratch: str, t: int, mode: str, radius_rad: float, _deps=None) 
            "rows": int(left.size + right.size)}  # fmt: skip
     if tracemalloc.is_tracing():
         out["peak_bytes"] = tracemalloc.get_traced_memory()[1]
+    if out_dir is not None:
+        _write_part(Path(out_dir) / f"part-{t:05d}.parquet", out["left"], out["right"], out["sep"])
+        out["pairs"] = int(out["left"].size)
+        del out["left"], out["right"], out["sep"]
     return out
+
+
+def _pairs_table(left, right, sep):
+    from astropy.table import Table
+
+    table = Table({"left_index": left, "right_index": right, "separation_arcsec": sep}, copy=False)
+    table["separation_arcsec"].unit = "arcsec"
+    return table
+
+
+def _write_part(path: Path, left, right, sep) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    _pairs_table(left, right, sep).write(tmp, format="parquet")
+    os.replace(tmp, path)
 
 
 def _finish(results: list[dict], mode: str, n_left: int, n_right: int):
@@ -239,7 +268,6 @@ def crossmatch_dask(
     >>> t = crossmatch_dask("synthetic:2000", "synthetic:2000", "1arcsec", n_workers=1,
     ...                     progress=False)  # doctest: +SKIP
     """
-    from astropy.table import Table
 
     from accel.atomic import atomic_output, check_writable
     from accel.cluster import get_client
@@ -279,12 +307,23 @@ def crossmatch_dask(
     radius_rad = radius_arcsec / ARCSEC_PER_RAD
 
     scratch = Path(tempfile.mkdtemp(prefix="accel-skymatch-", dir=scratch_dir))
+    # Tiles write their own parts when no global step follows; otherwise the client does.
+    direct = out is not None and mode in ("all", "nearest", "best-left")
+    timings: dict[str, float] = {}
     try:
-        with (
-            get_client(scheduler, n_workers, quiet=not progress)
-            if client is None
-            else _nullctx(client) as c
-        ):
+        with contextlib.ExitStack() as stack:
+            tmp_out = None
+            if out is not None:
+                tmp_out = stack.enter_context(
+                    atomic_output(out, overwrite=overwrite, what="output directory")
+                )
+                tmp_out.mkdir()
+            c = (
+                stack.enter_context(get_client(scheduler, n_workers, quiet=not progress))
+                if client is None
+                else client
+            )
+            t0 = time.perf_counter()
             splits = [
                 c.submit(
                     _split,
@@ -302,6 +341,8 @@ def crossmatch_dask(
             if progress:
                 _progress(splits, "split")
             c.gather(splits)  # raises the first task error here, with its message
+            timings["split_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
             tiles = [
                 c.submit(
                     _match_tile,
@@ -309,6 +350,7 @@ def crossmatch_dask(
                     t,
                     mode,
                     radius_rad,
+                    str(tmp_out) if direct else None,
                     pure=False,
                     key=f"match-{t}-{scratch.name}",
                 )  # fmt: skip
@@ -317,33 +359,29 @@ def crossmatch_dask(
             if progress:
                 _progress(tiles, "match")
             results = c.gather(tiles)
-        i, j, sep = _finish(results, mode, n_left, n_right)
-        table = Table({"left_index": i, "right_index": j, "separation_arcsec": sep}, copy=False)
-        table["separation_arcsec"].unit = "arcsec"
-        table.meta.update({"mode": mode, "radius_arcsec": radius_arcsec, "epoch": epoch,
-                           "n_tiles": int(edges.size - 1),
-                           "tile_rows": [r["rows"] for r in results],
-                           "tile_peak_bytes": [r.get("peak_bytes") for r in results]})  # fmt: skip
-        if out is None:
-            return table
-        with atomic_output(out, overwrite=overwrite, what="output directory") as tmp:
-            tmp.mkdir()
-            bounds = np.searchsorted(
-                table["left_index"], np.linspace(0, n_left, edges.size).astype(np.int64)
-            )
-            for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-                table[a:b].write(tmp / f"part-{p:05d}.parquet", format="parquet")
-        return Path(out)
+            timings["match_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            meta = {"mode": mode, "radius_arcsec": radius_arcsec, "epoch": epoch,
+                    "n_tiles": int(edges.size - 1), "tile_rows": [r["rows"] for r in results],
+                    "tile_peak_bytes": [r.get("peak_bytes") for r in results]}  # fmt: skip
+            if direct:
+                timings["gather_s"] = time.perf_counter() - t0
+                _report(timings, progress)
+                return Path(out)
+            table = _pairs_table(*_finish(results, mode, n_left, n_right))
+            table.meta.update({**meta, "timings": timings})
+            if tmp_out is not None:
+                table.write(tmp_out / "part-00000.parquet", format="parquet")
+            timings["gather_s"] = time.perf_counter() - t0
+            _report(timings, progress)
+        return table if out is None else Path(out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-class _nullctx:
-    def __init__(self, value):
-        self.value = value
-
-    def __enter__(self):
-        return self.value
-
-    def __exit__(self, *exc):
-        return False
+def _report(timings: dict, progress: bool) -> None:
+    if progress:
+        print(
+            "phases: " + ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in timings.items()),
+            file=sys.stderr,
+        )
