@@ -87,17 +87,31 @@ def _split(sources: list[Source], k: int, target_epoch, edges, margin_rad, scrat
             )
         rows = np.empty(ra.size, dtype=ROW)
         rows["ra"], rows["dec"], rows["index"] = ra, dec, part.index
-        if source.name == "left":
-            lo = hi = _tile_of(dec, edges)
-        else:
-            lo = _tile_of(dec - margin_rad, edges)
-            hi = _tile_of(dec + margin_rad, edges)
-        for t in range(int(lo.min()), int(hi.max()) + 1) if ra.size else ():
-            sel = (lo <= t) & (hi >= t)
-            if sel.any():
-                _save(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", rows[sel])
+        lo = _tile_of(dec if source.name == "left" else dec - margin_rad, edges)
+        hi = lo if source.name == "left" else _tile_of(dec + margin_rad, edges)
+        for t, piece in _by_tile(rows, lo, hi):
+            _save(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", piece)
         n_rows += int(ra.size)
     return n_rows
+
+
+def _by_tile(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """Yield ``(tile, rows in it)`` for rows spanning tiles ``lo..hi``, in row order.
+
+    One stable sort by first tile; the few rows inside a margin that reach further
+    tiles are added to those (and the piece re-sorted by row).
+    """
+    order = np.argsort(lo, kind="stable")
+    starts = np.searchsorted(lo[order], np.arange(int(lo.max(initial=0)) + 2))
+    spill = np.flatnonzero(hi > lo)
+    last = int(hi.max(initial=-1))
+    for t in range(int(lo.min(initial=0)), last + 1):
+        own = order[starts[t] : starts[t + 1]] if t + 1 < starts.size else order[:0]
+        extra = spill[(lo[spill] < t) & (hi[spill] >= t)]
+        if extra.size:
+            own = np.sort(np.concatenate([own, extra]))
+        if own.size:
+            yield t, rows[own]
 
 
 def _split_plan(lsrc: Source, rsrc: Source) -> list[tuple[list[Source], int]]:
