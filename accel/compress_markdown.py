@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from accel.compress_report import (
+    busy_warning,
     fit_warning,
     format_bytes,
     format_duration,
@@ -35,22 +36,31 @@ def _fit_section(result: WorkloadResult) -> list[str]:
         f"c = {fit.c:.3e} s, R² = {fit.r2:.5f}, max relative residual = {fit.max_rel_residual:.1%}.",
         "",
         *([f"**Warning: {fit_warning(result)}.**", ""] if fit_warning(result) else []),
-        "Fitted to the fastest call at each size: on a shared machine other work only adds "
-        "time, so this estimates the code's own cost and keeps every speed-up over it "
-        "conservative. Medians are shown for comparison.",
+        "Fitted to the CPU time of the fastest call at each size: the naive code is "
+        "single-threaded computation, so its CPU time is what its wall time would be on an "
+        "idle machine, while other work on a shared machine only adds wall time. This keeps "
+        "the naive estimate, and every speed-up over it, conservative. Wall times are shown "
+        "beside it.",
         "",
-        f"| size ({result.size_unit}) | fastest call (measured) | median | calls | fit | residual |",
-        "|---:|---:|---:|---:|---:|---:|",
+        *([f"**Note: {busy_warning(result)}.**", ""] if busy_warning(result) else []),
+        f"| size ({result.size_unit}) | CPU time, fastest call (measured) | wall, fastest | "
+        "wall, median | calls | fit | residual |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     naive = result.by_role("naive")
     timings = {t.size: t for t in naive[0].small} if naive else {}
     for size, t in zip(fit.sizes, fit.times_s, strict=True):
         pred = fit.predict(size)
         timing = timings.get(int(size))
-        calls = f"{len(timing.times_s)}" if timing else "-"
-        median = format_duration(timing.median_s) if timing else "-"
+        if timing is None:
+            walls = "- | - | -"
+        else:
+            walls = (
+                f"{format_duration(timing.min_s)} | {format_duration(timing.median_s)} | "
+                f"{len(timing.times_s)}"
+            )
         lines.append(
-            f"| {size:,.0f} | {format_duration(t)} | {median} | {calls} | {format_duration(pred)} "
+            f"| {size:,.0f} | {format_duration(t)} | {walls} | {format_duration(pred)} "
             f"| {t / pred - 1:+.1%} |"
         )
     if result.full_size:

@@ -15,6 +15,7 @@ from typing import Any
 from accel.compress_result import EXTRAPOLATED, MEASURED, WorkloadResult
 
 __all__ = [
+    "busy_warning",
     "fit_warning",
     "format_bytes",
     "format_duration",
@@ -240,6 +241,8 @@ def terminal_table(results: Sequence[WorkloadResult]) -> str:
             )
         if fit_warning(result):
             lines.append(f"WARNING: {fit_warning(result)}")
+        if busy_warning(result):
+            lines.append(f"NOTE: {busy_warning(result)}")
         for problem in result.problems:
             lines.append(f"PROBLEM: {problem}")
         lines.append("")
@@ -249,6 +252,34 @@ def terminal_table(results: Sequence[WorkloadResult]) -> str:
 # Below this R² or above this residual, an extrapolation over decades is a guess.
 FIT_R2_WARN = 0.99
 FIT_RESIDUAL_WARN = 0.25
+
+
+# Median wall time above this multiple of the CPU time means the machine was shared.
+BUSY_RATIO_WARN = 1.2
+
+
+def busy_warning(result: WorkloadResult) -> str | None:
+    """A sentence when the naive runs' wall time ran well above their CPU time, or ``None``.
+
+    Examples
+    --------
+    >>> from accel.compress import Timing, WorkloadResult, ImplementationResult
+    >>> naive = ImplementationResult("loop", "naive", small=[Timing(10, [2.0, 2.2], cpu_s=[1.0, 1.0])])
+    >>> busy_warning(WorkloadResult("demo", "PASSED", implementations=[naive]))[:22]
+    'the machine was busy: '
+    """
+    worst = 0.0
+    for impl in result.by_role("naive"):
+        for t in impl.small:
+            if t.cpu_s and t.own_time_s > 0:
+                worst = max(worst, t.median_s / t.own_time_s)
+    if worst <= BUSY_RATIO_WARN:
+        return None
+    return (
+        f"the machine was busy: the naive median wall time reached {worst:.2g}x its CPU time "
+        "(other processes shared the cores); the fit uses CPU time, and measured wall times "
+        "of the other implementations may be inflated"
+    )
 
 
 def fit_warning(result: WorkloadResult) -> str | None:
@@ -305,6 +336,7 @@ def json_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> str:
         data["rows"] = rows(result)
         data["headline"] = headline(result)
         data["fit_warning"] = fit_warning(result)
+        data["busy_warning"] = busy_warning(result)
         workloads.append(data)
     status = "PASSED" if all(r.status != "FAILED" for r in results) else "FAILED"
     doc = {"schema": SCHEMA, "status": status, **meta, "workloads": workloads}

@@ -108,6 +108,7 @@ def quiet(line):
 
 
 def run(spec, clock, **kwargs):
+    kwargs.setdefault("cpu_clock", clock)
     return run_compression(spec, repeats=3, progress=quiet, clock=clock, **kwargs)
 
 
@@ -329,3 +330,26 @@ def test_peak_memory_of_each_implementation_is_measured():
     assert table["ours"]["extra_rss_bytes"] >= 70 * 2**20
     assert table["baseline"]["extra_rss_bytes"] < 70 * 2**20
     assert table["ours"]["peak_rss_bytes"] >= table["ours"]["extra_rss_bytes"]
+
+
+def test_naive_fit_uses_cpu_time_and_a_busy_machine_is_reported():
+    from accel.compress_report import busy_warning
+
+    wall, cpu = FakeClock(), FakeClock()
+
+    def contended(inputs):
+        n = len(inputs[0])
+        cpu.now += 1e-6 * n**2
+        wall.now += 3e-6 * n**2  # descheduled two thirds of the time
+        return naive_pairs(inputs)
+
+    spec = fake_spec(wall, implementations=[
+        Implementation("double loop", "naive", run=contended),
+        Implementation("sort + bisect", "baseline", run=timed(wall, sorted_pairs, lambda n: 4e-6 * n)),
+    ])  # fmt: skip
+    result = run(spec, wall, cpu_clock=cpu)
+    assert result.fit.c == pytest.approx(1e-6, rel=1e-9)  # the CPU time, not the wall time
+    assert "naive median wall time reached 3x its CPU time" in busy_warning(result)
+    calm = FakeClock()
+    quiet_result = run(fake_spec(calm), calm)
+    assert busy_warning(quiet_result) is None
