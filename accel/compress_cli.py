@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -135,6 +136,13 @@ def _command_line(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):  # not available on this platform
+        return None
+
+
 def compress_command(
     workloads: Sequence[str] | None,
     *,
@@ -185,6 +193,7 @@ def compress_command(
     paths = report_paths(out, stem)
     refuse_existing(list(paths.values()), overwrite)  # before hours of work, not after
 
+    load_start = _load_average()
     results: list[WorkloadResult] = []
     for item in loaded:
         if item.spec is None:
@@ -208,6 +217,9 @@ def compress_command(
         "repeats": repeats,
         "seed": seed,
         "machine": describe_machine(),
+        # Other work on the machine inflates wall times: say how busy it was.
+        "load_average_start": load_start,
+        "load_average_end": _load_average(),
         # Whole process, all workloads together: an upper bound for any one implementation.
         "peak_rss_bytes": peak_rss_bytes(),
     }

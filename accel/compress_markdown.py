@@ -178,6 +178,11 @@ def markdown_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> 
         out.append(
             f"- peak memory of the whole run (RSS): {meta['peak_rss_bytes'] / 2**30:.2f} GiB"
         )
+    if meta.get("load_average_start") is not None:
+        out.append(
+            f"- load average (1, 5, 15 min) at start: {meta['load_average_start']}, "
+            f"at end: {meta.get('load_average_end')} (on {machine.get('usable_cores', '?')} cores)"
+        )
     for key, value in machine.items():
         if key == "libraries":
             value = ", ".join(f"{k} {v or 'not installed'}" for k, v in value.items())
