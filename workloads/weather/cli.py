@@ -13,11 +13,13 @@ EXAMPLE = """example:
   accel weather --case 6 --resolution 1.0 --days 14 --out rh.zarr --plot
   accel weather --case 2 --alpha 0.7853981634 --resolution 2 --days 5 --out tc2.nc
   accel weather --case 6 --resolution 2 --days 14 --out rh.zarr --checkpoint-every 500
-  accel weather --case 6 --resolution 2 --days 14 --out rh.zarr --resume"""
+  accel weather --case 6 --resolution 2 --days 14 --out rh.zarr --resume
+"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``weather`` subcommand."""
+    from workloads.weather import dask_command
     p = subparsers.add_parser(
         "weather",
         help="shallow-water model on the sphere (Williamson et al. 1992 test cases)",
@@ -27,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "height error norms (cases 1 and 2, against the exact solution) and the "
             "conservation errors of mass, total energy and potential enstrophy."
         ),
-        epilog=EXAMPLE,
+        epilog=EXAMPLE + dask_command.EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--case", type=int, required=True, choices=(1, 2, 5, 6), help="test case")
@@ -46,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", action="store_true", help="write <out>.png (height, vorticity)")
     p.add_argument("--backend", choices=("numba", "numpy"), default="numba")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    dask_command.add_arguments(p)
     p.set_defaults(func=main)
 
 
@@ -57,6 +60,10 @@ def checkpoint_path_for(out: str) -> Path:
 
 def main(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status (3 when the model blew up)."""
+    from workloads.weather import dask_command
+
+    if dask_command.requested(args):
+        return dask_command.main(args)
     from workloads.weather import io
     from workloads.weather.api import initial_state, run, summary
     from workloads.weather.model import BlowUpError
