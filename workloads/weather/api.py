@@ -181,6 +181,8 @@ def run(
     checkpoint_every: int | None = None,
     checkpoint_path: str | None = None,
     progress: bool = True,
+    chunks: int | None = None,
+    client=None,
 ) -> xr.Dataset:
     """Integrate a state to model time ``days`` and return the snapshots.
 
@@ -204,6 +206,10 @@ def run(
         Write a checkpoint (NetCDF, atomically replaced) every this many steps.
     progress
         Show a progress bar in simulated days on stderr.
+    chunks, client
+        Run on Dask in this many latitude bands, on this ``dask.distributed.Client``
+        (either one selects :func:`workloads.weather.distributed.run_dask`, which gives
+        the same result bit for bit).
 
     Returns
     -------
@@ -227,6 +233,14 @@ def run(
 
     from workloads.weather import io
 
+    if chunks is not None or client is not None:
+        from workloads.weather.distributed import run_dask
+
+        if backend != "numba":
+            raise ValueError(f"backend must be 'numba' with chunks or client; got {backend!r}")
+        return run_dask(state, days, output_every=output_every, dt_s=dt_s, chunks=chunks or 2,
+                        client=client, checkpoint_every=checkpoint_every,
+                        checkpoint_path=checkpoint_path, progress=progress)  # fmt: skip
     grid, case, alpha = _check_state(state)
     total_s = _number("days", days, "days") * DAY_S
     resumed = "h_prev" in state

@@ -178,3 +178,13 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path):
         assert victim not in client.scheduler_info()["workers"]  # it really died
     assert "error" not in result, result.get("error")
     xr.testing.assert_identical(result["out"], want)
+
+
+def test_api_run_hands_chunks_and_client_to_dask(dask_client, tc6):
+    state, want = tc6
+    got = run(state, 0.5, output_every=0.25, chunks=3, client=dask_client, progress=False)
+    xr.testing.assert_identical(got, want)
+    with pytest.raises(
+        ValueError, match="backend must be 'numba' with chunks or client; got 'numpy'"
+    ):
+        run(state, 0.5, chunks=2, backend="numpy", progress=False)
