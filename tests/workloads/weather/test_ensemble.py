@@ -132,3 +132,40 @@ def test_cli_help_shows_the_dask_options_with_an_example(capsys):
     text = capsys.readouterr().out
     assert "example" in text and "--ensemble 16 --perturb 1e-3 --workers 2" in text
     assert "--halo-steps" in text and "--scheduler" in text
+
+
+def test_example_script_runs_an_ensemble_on_a_scheduler(dask_client, tmp_path, capsys):
+    import runpy
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "examples" / "weather_ensemble.py"
+    out = tmp_path / "ens.zarr"
+    argv = sys.argv
+    sys.argv = [str(script), "--scheduler", dask_client.scheduler.address, "--resolution", "10",
+                "--days", "0.5", "--members", "2", "--out", str(out), "--no-progress"]  # fmt: skip
+    try:
+        with pytest.raises(SystemExit) as done:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "2 members of case 5" in text and "height spread rms" in text
+    assert xr.open_zarr(out, consolidated=False).sizes["member"] == 2
+
+
+def test_example_script_help_has_an_example(capsys):
+    import runpy
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "examples" / "weather_ensemble.py"
+    argv = sys.argv
+    sys.argv = [str(script), "--help"]
+    try:
+        with pytest.raises(SystemExit):
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert "example:" in capsys.readouterr().out
