@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-from accel.halo import halo_sources, lat_block
+from accel.halo import halo_sources
 from workloads.weather.blocks import (
     BlockBlowUpError,
     BlockStatics,
@@ -60,18 +60,18 @@ _LARGE_GRAPH = "Sending large graph"
 
 
 def _advance_task(
-    pieces: list[np.ndarray], needed: list[int], sizes: list[int], index: int, halo: int,
+    parts: list[np.ndarray], data_start: int, own_start: int, own_stop: int,
     statics: BlockStatics, dt_s: float, steps: int, first_step: int,
 ) -> np.ndarray:  # fmt: skip
-    """One exchange: assemble band ``index`` with its halo and advance it."""
-    full: list[np.ndarray | None] = [None] * len(sizes)
-    for p, piece in zip(needed, pieces, strict=True):
-        full[p] = piece
-    block = lat_block(full, index, halo, sizes)
-    return advance_block(
-        block.data, block.start, block.own_start, block.own_stop, statics,
-        dt_s=dt_s, steps=steps, first_step=first_step,
-    )  # fmt: skip
+    """One exchange: a band and its neighbours' halo strips (in latitude order), advanced."""
+    data = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    return advance_block(data, data_start, own_start, own_stop, statics,
+                         dt_s=dt_s, steps=steps, first_step=first_step)  # fmt: skip
+
+
+def _rows_task(piece: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """A halo strip: only these rows travel to the neighbour, not the whole band."""
+    return np.ascontiguousarray(piece[:, lo:hi])
 
 
 def statics_futures(client, grid: Grid, hs: np.ndarray, coriolis: np.ndarray,
@@ -98,38 +98,47 @@ Root = np.ndarray  # (3 or 6, nlat, nlon) piece fields of one member
 
 
 def _stretch_graph(roots: Sequence[Root], layout: Layout, statics: list, dt_s: float,
-                   start: int, stop: int, token: str) -> tuple[dict, list, list[list]]:  # fmt: skip
+                   start: int, stop: int, token: str) -> tuple[dict, list, list[list], int]:  # fmt: skip
     """Graph of one stretch: every member from ``start`` to ``stop``.
 
-    Returns the graph, the keys of its exchange tasks and, per member, the keys of the
-    bands at ``stop``.
+    Returns the graph, the keys of its exchange tasks, per member the keys of the bands
+    at ``stop``, and the number of strip tasks (which cut halo rows out of a band).
     """
     dsk: dict = {}
-    sizes = layout.sizes
+    bounds, nlat = layout.bounds, layout.bounds[-1]
     exchange_keys: list = []
     finals: list[list] = []
+    strips = 0
     for m, root in enumerate(roots):
         cur = []
         for c in range(layout.chunks):
             key = (f"weather-band-{token}", m, start, c)
-            dsk[key] = np.ascontiguousarray(root[:, layout.bounds[c] : layout.bounds[c + 1]])
+            dsk[key] = np.ascontiguousarray(root[:, bounds[c] : bounds[c + 1]])
             cur.append(key)
         for first, steps in segments(start, stop, layout.halo_steps):
-            calls = steps + (1 if first == 0 else 0)
-            halo = halo_rows(calls)
+            halo = halo_rows(steps + (1 if first == 0 else 0))
             nxt = []
             for c in range(layout.chunks):
-                needed = halo_sources(sizes, c, halo)
+                lo, hi = max(0, bounds[c] - halo), min(nlat, bounds[c + 1] + halo)
+                parts = []
+                for p in halo_sources(layout.sizes, c, halo):
+                    plo, phi = max(lo, bounds[p]) - bounds[p], min(hi, bounds[p + 1]) - bounds[p]
+                    if p == c or (plo == 0 and phi == bounds[p + 1] - bounds[p]):
+                        parts.append(cur[p])
+                        continue
+                    strip = (f"weather-strip-{token}", m, first, p, plo, phi)
+                    if strip not in dsk:
+                        dsk[strip] = (_rows_task, cur[p], plo, phi)
+                        strips += 1
+                    parts.append(strip)
                 key = (f"weather-band-{token}", m, first + steps, c)
-                dsk[key] = (
-                    _advance_task, [cur[p] for p in needed], needed, sizes, c, halo,
-                    statics[c], dt_s, steps, first,
-                )  # fmt: skip
+                dsk[key] = (_advance_task, parts, lo, bounds[c], bounds[c + 1], statics[c],
+                            dt_s, steps, first)  # fmt: skip
                 exchange_keys.append(key)
                 nxt.append(key)
             cur = nxt
         finals.append(cur)
-    return dsk, exchange_keys, finals
+    return dsk, exchange_keys, finals, strips
 
 
 def _raise_first_failure(futures: list) -> None:
@@ -166,7 +175,8 @@ def integrate(
     ``roots`` are the members' piece fields at ``start_step`` (one level at step 0, two
     otherwise).  The next stretch is submitted before ``on_boundary`` runs, so writing
     output overlaps the computation.  Returns the number of ``exchange_tasks`` (tasks
-    that advance a band) and of ``stretches`` (graphs submitted).
+    that advance a band), ``strip_tasks`` (tasks that cut the halo strips a neighbour
+    reads) and ``stretches`` (graphs submitted).
     """
     from distributed import as_completed
     from tqdm import tqdm
@@ -175,19 +185,22 @@ def integrate(
     bar = tqdm(total=round(total * dt_s / DAY_S, 6), initial=round(start_step * dt_s / DAY_S, 6),
                unit="day", desc=label, file=sys.stderr, disable=not progress,
                mininterval=0.5)  # fmt: skip
-    counts = {"exchange_tasks": 0, "stretches": 0}
+    counts = {"exchange_tasks": 0, "strip_tasks": 0, "stretches": 0}
     states: Sequence[Root] = roots
     done: tuple[int, list[np.ndarray]] | None = None
     start = start_step
     try:
         for stop in stops:
             token = uuid.uuid4().hex[:10]
-            dsk, keys, finals = _stretch_graph(states, layout, statics, dt_s, start, stop, token)
+            dsk, keys, finals, strips = _stretch_graph(
+                states, layout, statics, dt_s, start, stop, token
+            )
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=_LARGE_GRAPH)
                 futures = client.get(dsk, keys, sync=False)
             del dsk
             counts["exchange_tasks"] += len(keys)
+            counts["strip_tasks"] += strips
             counts["stretches"] += 1
             if done is not None:
                 on_boundary(*done)  # overlaps the stretch just submitted
@@ -338,7 +351,8 @@ def run_dask(
     progress
         Progress bar in simulated days (and the dashboard link of an embedded cluster).
     stats
-        A dict that receives ``exchange_tasks``, ``stretches``, ``chunks``, ``halo_steps``.
+        A dict that receives ``exchange_tasks``, ``strip_tasks``, ``stretches``, ``chunks``
+        and ``halo_steps``.
 
     Returns
     -------

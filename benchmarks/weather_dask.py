@@ -1,0 +1,144 @@
+"""The shallow-water model on Dask against the one-process model, at 0.25 deg (1440 x 720).
+
+Run under the shared lock so no two benchmarks overlap on the 2-core machine:
+
+    flock /tmp/accel-bench.lock python benchmarks/weather_dask.py
+    flock /tmp/accel-bench.lock python benchmarks/weather_dask.py --days 0.1 --ks 1 5 10 20 40
+
+Every configuration integrates test case 5 from the same initial state for ``--days``
+model days (one snapshot at the start and one at the end) and is timed ``--repeats``
+times after one untimed warm-up run (Numba compilation and cluster start-up are not in
+the figures).  Time per simulated day = median wall time / days: a measured rate over
+a partial day, scaled, not a measured whole day.  Tasks per simulated day counts every
+task of the run's graphs: one per band per halo exchange that advances the band, and
+the small tasks that cut out the halo strips its neighbours read.  Configurations:
+
+* one process, 2 Numba threads (``api.run``);
+* Dask, 2 workers x 1 Numba thread, 2 latitude bands, k = 1 and each k of ``--ks``;
+* Dask, 1 worker x 2 Numba threads, 2 bands, the best k.
+
+Every Dask result is compared with the one-process result bit for bit.  Targets: the
+2-worker run within 15 % of the one-process run; the best k cuts tasks per simulated day
+at least 10x against k = 1.  Writes ``benchmarks/results/weather_dask.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import write_json  # noqa: E402
+
+from accel.cluster import get_client  # noqa: E402
+from workloads.weather.api import initial_state, run  # noqa: E402
+from workloads.weather.distributed import run_dask  # noqa: E402
+
+TARGET_DASK_OVERHEAD = 0.15
+TARGET_TASK_CUT = 10.0
+
+
+def timed_runs(fn, repeats: int) -> tuple[list[float], object]:
+    fn()  # warm-up: compilation in every process, caches
+    times, result = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return times, result
+
+
+def same_bits(a, b) -> bool:
+    return all(np.array_equal(a[k].values, b[k].values) for k in ("h", "u", "v", "zeta"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="example:\n  flock /tmp/accel-bench.lock python benchmarks/weather_dask.py --days 0.05",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--resolution", type=float, default=0.25, help="degrees")
+    parser.add_argument("--case", type=int, default=5)
+    parser.add_argument("--days", type=float, default=0.05, help="model days per timed run")
+    parser.add_argument("--ks", type=int, nargs="+", default=[2, 5, 10, 20, 40])
+    parser.add_argument("--chunks", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--name", default="weather_dask", help="results file name")
+    args = parser.parse_args(argv)
+
+    state = initial_state(args.case, args.resolution)
+    days = args.days
+    rows = []
+
+    def record(label, workers, threads, k, times, stats, result, reference):
+        med = statistics.median(times)
+        row = {
+            "config": label, "workers": workers, "numba_threads_per_worker": threads,
+            "chunks": stats.get("chunks"), "halo_steps": k, "days": days,
+            "steps": int(result.attrs["steps"]), "seconds": times, "median_s": med,
+            "s_per_simulated_day": med / days,
+            "tasks_per_simulated_day": (stats.get("exchange_tasks", 0) + stats.get("strip_tasks", 0)) / days,
+            "exchange_tasks_per_simulated_day": stats.get("exchange_tasks", 0) / days,
+            "bitwise_equal_one_process": None if reference is None else same_bits(result, reference),
+        }  # fmt: skip
+        rows.append(row)
+        print(f"{label:<34} {med / days:9.1f} s/day  {row['tasks_per_simulated_day']:9.0f} "
+              f"tasks/day  bitwise={row['bitwise_equal_one_process']}", flush=True)  # fmt: skip
+        return row
+
+    print(f"case {args.case}, {args.resolution} deg, {days} days per run, "
+          f"median of {args.repeats}", flush=True)  # fmt: skip
+    times, single = timed_runs(lambda: run(state, days, progress=False), args.repeats)
+    base = record("one process, 2 threads", 1, 2, None, times, {}, single, None)
+
+    def dask_case(client, workers, threads, k):
+        stats = {}
+
+        def go():
+            stats.clear()
+            return run_dask(state, days, chunks=args.chunks, halo_steps=k, client=client,
+                            progress=False, stats=stats)  # fmt: skip
+
+        times, result = timed_runs(go, args.repeats)
+        label = f"dask {workers} worker{'s' if workers > 1 else ''} x {threads} thr, k={k}"
+        return record(label, workers, threads, k, times, stats, result, single)
+
+    with get_client(n_workers=2, dashboard=False, quiet=True) as client:
+        k1 = dask_case(client, 2, 1, 1)
+        by_k = [dask_case(client, 2, 1, k) for k in args.ks]
+    best = min([k1, *by_k], key=lambda r: r["median_s"])
+    with get_client(n_workers=1, numba_threads=2, dashboard=False, quiet=True) as client:
+        one_worker = dask_case(client, 1, 2, best["halo_steps"])
+
+    overhead = best["median_s"] / base["median_s"] - 1.0
+    task_cut = k1["tasks_per_simulated_day"] / best["tasks_per_simulated_day"]
+    print(f"best k = {best['halo_steps']}: 2-worker Dask / one process = "
+          f"{best['median_s'] / base['median_s']:.3f} (target <= {1 + TARGET_DASK_OVERHEAD:.2f}); "
+          f"tasks per day cut {task_cut:.1f}x vs k = 1 (target >= {TARGET_TASK_CUT:g}x); "
+          f"1 worker / 2 workers = {one_worker['median_s'] / best['median_s']:.3f}")  # fmt: skip
+    path = write_json(args.name, {
+        "measured": True,
+        "note": "s_per_simulated_day = median wall time of a run of `days` model days / days "
+                "(a measured rate, scaled); excludes compilation and cluster start-up",
+        "load_average_after": list(os.getloadavg()),
+        "resolution_deg": args.resolution, "case": args.case, "rows": rows,
+        "best_halo_steps": best["halo_steps"], "dask_over_one_process": 1.0 + overhead,
+        "task_cut_vs_k1": task_cut,
+        "one_worker_over_two": one_worker["median_s"] / best["median_s"],
+        "targets": {"dask_over_one_process_max": 1 + TARGET_DASK_OVERHEAD,
+                    "task_cut_min": TARGET_TASK_CUT},
+    })  # fmt: skip
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
