@@ -46,13 +46,16 @@ class Buckets:
 
 @njit(cache=True, parallel=True)
 def _gather(ra, dec, order, ra_out, dec_out, xyz):  # pragma: no cover - compiled
+    # Two loops on purpose: the bare gather keeps many cache misses in flight at
+    # once, which a loop that also does trig per point would not.
     for s in prange(order.shape[0]):
         i = order[s]
-        r = ra[i]
-        d = dec[i]
+        ra_out[s] = ra[i]
+        dec_out[s] = dec[i]
+    for s in prange(order.shape[0]):
+        r = ra_out[s]
+        d = dec_out[s]
         c = math.cos(d)
-        ra_out[s] = r
-        dec_out[s] = d
         xyz[s, 0] = c * math.cos(r)
         xyz[s, 1] = c * math.sin(r)
         xyz[s, 2] = math.sin(d)
@@ -114,7 +117,6 @@ def _pairs_pass(
     q_ra,
     q_dec,
     q_xyz,
-    visit,
     zone_height,
     n_ra,
     zone_start,
@@ -131,10 +133,9 @@ def _pairs_pass(
     out_sep,
 ):  # pragma: no cover - compiled
     n_zones = n_ra.shape[0]
-    nq = visit.shape[0]
+    nq = q_ra.shape[0]
     for b in prange((nq + BLOCK - 1) // BLOCK):
         for s in range(b * BLOCK, min(nq, (b + 1) * BLOCK)):
-            i = visit[s]
             ra = q_ra[s]
             dec = q_dec[s]
             x = q_xyz[s, 0]
@@ -144,7 +145,7 @@ def _pairs_pass(
             full = dra >= math.pi
             z0 = zone_of(dec - radius - PAD_RAD, zone_height, n_zones)
             z1 = zone_of(dec + radius + PAD_RAD, zone_height, n_zones)
-            start = offsets[i] if fill else 0
+            start = offsets[s] if fill else 0
             k = 0
             for zz in range(z0, z1 + 1):
                 nr = n_ra[zz]
@@ -179,7 +180,7 @@ def _pairs_pass(
                     out_j[m + 1] = jv
                     out_sep[m + 1] = sv
             else:
-                counts[i] = k
+                counts[s] = k
 
 
 def _zone_half_widths(grid: SkyGrid, radius_rad: float) -> np.ndarray:
@@ -220,18 +221,17 @@ def pairs_within(
 
 
 def _pairs(queries: Queries, buckets: Buckets, radius_rad: float):
+    # Both passes run in cell order and touch only cell-ordered arrays; moving
+    # counts and offsets between cell order and input order is left to two bare
+    # NumPy scatter/gather loops, which overlap their cache misses far better.
     grid = buckets.grid
     nq = queries.ra.shape[0]
     chord2 = float(2.0 * math.sin(min(radius_rad, math.pi) / 2.0)) ** 2
-    counts = np.zeros(nq, dtype=np.int64)
-    offsets = np.zeros(nq + 1, dtype=np.int64)
-    empty_i = np.empty(0, dtype=np.int64)
-    empty_f = np.empty(0, dtype=np.float64)
+    counts_visit = np.empty(nq, dtype=np.int64)
     args = (
         queries.ra,
         queries.dec,
         queries.xyz,
-        queries.visit,
         grid.zone_height,
         grid.n_ra,
         grid.zone_start,
@@ -242,12 +242,16 @@ def _pairs(queries: Queries, buckets: Buckets, radius_rad: float):
         chord2,
         _zone_half_widths(grid, radius_rad),
     )
-    _pairs_pass(*args, False, counts, offsets, empty_i, empty_f)
+    empty_i = np.empty(0, dtype=np.int64)
+    _pairs_pass(*args, False, counts_visit, empty_i, empty_i, np.empty(0))
+    counts = np.empty(nq, dtype=np.int64)
+    counts[queries.visit] = counts_visit
+    offsets = np.zeros(nq + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     total = int(offsets[-1])
     out_j = np.empty(total, dtype=np.int64)
     out_sep = np.empty(total, dtype=np.float64)
-    _pairs_pass(*args, True, counts, offsets, out_j, out_sep)
+    _pairs_pass(*args, True, counts_visit, offsets[queries.visit], out_j, out_sep)
     out_i = np.repeat(np.arange(nq, dtype=np.int64), counts)
     return out_i, out_j, out_sep
 
