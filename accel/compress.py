@@ -318,8 +318,8 @@ def run_compression(
         CPU-seconds counter of this process (default ``time.process_time``).  The
         naive fit uses the CPU time of the fastest call: the naive code is
         single-threaded computation, whose CPU time equals its wall time on an idle
-        machine and, unlike wall time, does not grow when other processes share the
-        cores.  Wall times are kept and shown beside it.
+        machine and does not grow while it waits for a core on a shared one (shared
+        caches or a hypervisor can still inflate it).  Wall times are kept beside it.
 
     Returns
     -------
@@ -387,8 +387,7 @@ def run_compression(
         naive = results[spec.naive.name]
         if naive.status == "ok":
             # The code's own time (CPU time of the fastest call), not the median wall time:
-            # on a shared machine other work only ever adds wall time, so this is the better
-            # estimate of the naive cost and the conservative one for every speed-up over it.
+            # waiting for a core on a shared machine adds wall time but not CPU time.
             wr.fit = fit_power_law(
                 [t.size for t in naive.small], [t.own_time_s for t in naive.small]
             )
@@ -402,6 +401,8 @@ def run_compression(
                         f"{spec.max_full_size:,}: {spec.max_full_size_reason or 'memory limit'}"
                     )
                     full_size = spec.max_full_size
+            if wr.target_size is None:
+                wr.size_source = "given" if full_size else "default"
             wr.full_size = full_size or spec.full_size
             _describe_full_size(spec, wr)
             _full_size(spec, runner, results, wr, repeats, seed, progress)

@@ -37,10 +37,11 @@ def _fit_section(result: WorkloadResult) -> list[str]:
         "",
         *([f"**Warning: {fit_warning(result)}.**", ""] if fit_warning(result) else []),
         "Fitted to the CPU time of the fastest call at each size: the naive code is "
-        "single-threaded computation, so its CPU time is what its wall time would be on an "
-        "idle machine, while other work on a shared machine only adds wall time. This keeps "
-        "the naive estimate, and every speed-up over it, conservative. Wall times are shown "
-        "beside it.",
+        "single-threaded computation, so on an idle machine its CPU time equals its wall "
+        "time, and on a shared one waiting for a core adds wall time but not CPU time. CPU "
+        "time is not fully immune (shared caches and a hypervisor can still inflate it): on a "
+        "busy machine the naive estimate, and every speed-up over it, may lean high. Wall "
+        "times are shown beside it.",
         "",
         *([f"**Note: {busy_warning(result)}.**", ""] if busy_warning(result) else []),
         f"| size ({result.size_unit}) | CPU time, fastest call (measured) | wall, fastest | "
@@ -136,7 +137,9 @@ def markdown_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> 
             continue
         out += [f"Task: {result.task}.", ""]
         if result.full_size:
-            how = "given size"
+            how = {"given": "size given", "default": "the workload's default size"}.get(
+                result.size_source, ""
+            )
             if result.target_s is not None:
                 how = (
                     "picked so that the naive time reaches the target of "

@@ -100,6 +100,7 @@ class WorkloadResult:
     target_size: int | None = None
     capped_reason: str | None = None
     size_description: str = ""
+    size_source: str = "target"  # target | given | default: where the full size came from
     repetitions: int = 1
     repetitions_unit: str = ""
     implementations: list[ImplementationResult] = field(default_factory=list)
