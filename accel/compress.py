@@ -3,9 +3,10 @@
 For one :class:`~accel.compress_spec.CompressionSpec` the harness
 
 1. runs every available implementation at each naive size, times the naive one
-   (median of repeats) and checks every other output equals the naive output;
-2. fits ``time = c * size**p`` to the naive medians and extrapolates it to the
-   full size (or picks the full size that makes the naive time reach a target);
+   (repeats) and checks every other output equals the naive output;
+2. fits ``time = c * size**p`` to the naive code's own time at each size (the CPU
+   time of its fastest call) and extrapolates it to the full size (or picks the
+   full size that makes the naive time reach a target);
 3. measures the baseline and our implementations at the full size (median of
    repeats; a warm-up call, which includes JIT compilation, is reported apart)
    and checks they agree with each other there too.
@@ -144,6 +145,10 @@ def _compare(
         )
 
 
+def _by_role(spec: CompressionSpec) -> list[Implementation]:
+    return sorted(spec.implementations, key=lambda impl: ROLES.index(impl.role))
+
+
 def _small_sizes(
     spec: CompressionSpec,
     runner: _Runner,
@@ -159,7 +164,7 @@ def _small_sizes(
         progress(f"[{spec.name}] size {size:,} {spec.size_unit}: making inputs")
         inputs = spec.make_inputs(size, seed)
         ref = None
-        for impl in spec.implementations:
+        for impl in _by_role(spec):  # naive first: it is the reference
             res = results[impl.name]
             if res.status != "ok" or (impl.max_size is not None and size > impl.max_size):
                 continue
@@ -208,7 +213,7 @@ def _full_size(
     progress(f"[{spec.name}] full size {size:,} {spec.size_unit}: making inputs")
     inputs = spec.make_inputs(size, seed)
     ref_name, ref = None, None
-    for impl in spec.implementations:
+    for impl in _by_role(spec):  # the baseline, when there is one, is the reference
         res = results[impl.name]
         if impl.role == "naive" or res.status != "ok":
             continue
@@ -360,7 +365,7 @@ def run_compression(
     if target_s is not None and not target_s > 0:
         raise ValueError(f"target_s must be a positive time; got {target_s} s")
 
-    ordered = sorted(spec.implementations, key=lambda impl: ROLES.index(impl.role))
+    ordered = _by_role(spec)
     results = {
         impl.name: ImplementationResult(
             name=impl.name,

@@ -353,3 +353,15 @@ def test_naive_fit_uses_cpu_time_and_a_busy_machine_is_reported():
     calm = FakeClock()
     quiet_result = run(fake_spec(calm), calm)
     assert busy_warning(quiet_result) is None
+
+
+def test_the_order_implementations_are_listed_in_does_not_matter():
+    clock = FakeClock()
+    spec = fake_spec(clock)
+    shuffled = fake_spec(clock, implementations=list(reversed(spec.implementations)))
+    result = run(shuffled, clock)
+    assert result.status == "PASSED", result.problems
+    assert [r.role for r in result.implementations] == ["naive", "baseline", "ours"]
+    assert {(c.reference, c.size) for c in result.checks if c.size == 2000} == {
+        ("sort + bisect", 2000)
+    }
