@@ -29,7 +29,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -37,36 +36,20 @@ import numpy as np
 from workloads.skymatch.api import ARCSEC_PER_RAD, parse_radius
 from workloads.skymatch.best import best_pairs, best_per_row
 from workloads.skymatch.sources import Source, as_source
+from workloads.skymatch.tiles import (
+    ROW,
+    by_tile,
+    load_tile,
+    pairs_table,
+    save_rows,
+    tile_edges,
+    tile_of,
+    write_part,
+)
 
 __all__ = ["crossmatch_dask", "tile_edges"]
 
 DASK_MODES = ("all", "nearest", "best", "best-left", "best-right")
-ROW = np.dtype([("ra", "<f8"), ("dec", "<f8"), ("index", "<i8")])  # radians, global row
-
-
-def tile_edges(n_tiles: int) -> np.ndarray:
-    """Equal-area declination band edges in radians (south to north).
-
-    Examples
-    --------
-    >>> np.rad2deg(tile_edges(2)).round(6).tolist()
-    [-90.0, 0.0, 90.0]
-    """
-    if n_tiles < 1:
-        raise ValueError(f"n_tiles must be at least 1; got {n_tiles}")
-    return np.arcsin(np.linspace(-1.0, 1.0, n_tiles + 1))
-
-
-def _tile_of(dec_rad: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    return np.clip(np.searchsorted(edges, dec_rad, side="right") - 1, 0, edges.size - 2)
-
-
-def _save(path: Path, rows: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    with open(tmp, "wb") as fh:
-        np.save(fh, rows, allow_pickle=False)
-    os.replace(tmp, path)
 
 
 def _split(sources: list[Source], k: int, target_epoch, edges, margin_rad, scratch: str) -> int:
@@ -87,31 +70,12 @@ def _split(sources: list[Source], k: int, target_epoch, edges, margin_rad, scrat
             )
         rows = np.empty(ra.size, dtype=ROW)
         rows["ra"], rows["dec"], rows["index"] = ra, dec, part.index
-        lo = _tile_of(dec if source.name == "left" else dec - margin_rad, edges)
-        hi = lo if source.name == "left" else _tile_of(dec + margin_rad, edges)
-        for t, piece in _by_tile(rows, lo, hi):
-            _save(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", piece)
+        lo = tile_of(dec if source.name == "left" else dec - margin_rad, edges)
+        hi = lo if source.name == "left" else tile_of(dec + margin_rad, edges)
+        for t, piece in by_tile(rows, lo, hi):
+            save_rows(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", piece)
         n_rows += int(ra.size)
     return n_rows
-
-
-def _by_tile(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray):
-    """Yield ``(tile, rows in it)`` for rows spanning tiles ``lo..hi``, in row order.
-
-    One stable sort by first tile; the few rows inside a margin that reach further
-    tiles are added to those (and the piece re-sorted by row).
-    """
-    order = np.argsort(lo, kind="stable")
-    starts = np.searchsorted(lo[order], np.arange(int(lo.max(initial=0)) + 2))
-    spill = np.flatnonzero(hi > lo)
-    last = int(hi.max(initial=-1))
-    for t in range(int(lo.min(initial=0)), last + 1):
-        own = order[starts[t] : starts[t + 1]] if t + 1 < starts.size else order[:0]
-        extra = spill[(lo[spill] < t) & (hi[spill] >= t)]
-        if extra.size:
-            own = np.sort(np.concatenate([own, extra]))
-        if own.size:
-            yield t, rows[own]
 
 
 def _split_plan(lsrc: Source, rsrc: Source) -> list[tuple[list[Source], int]]:
@@ -129,14 +93,6 @@ def _split_plan(lsrc: Source, rsrc: Source) -> list[tuple[list[Source], int]]:
     return [([src], k) for src in (lsrc, rsrc) for k in range(src.n_partitions)]
 
 
-def _load_tile(scratch: str, t: int, side: str) -> np.ndarray:
-    folder = Path(scratch) / f"tile-{t:05d}"
-    files = sorted(folder.glob(f"{side}-*.npy")) if folder.exists() else []
-    if not files:
-        return np.empty(0, dtype=ROW)
-    return np.concatenate([np.load(f, allow_pickle=False) for f in files])
-
-
 def _match_tile(
     scratch: str, t: int, mode: str, radius_rad: float, out_dir: str | None = None
 ) -> dict:
@@ -151,12 +107,12 @@ def _match_tile(
 
     if tracemalloc.is_tracing():  # the tests switch tracing on to check the memory bound
         tracemalloc.reset_peak()
-    left = _load_tile(scratch, t, "left")
-    right = _load_tile(scratch, t, "right")
+    left = load_tile(scratch, t, "left")
+    right = load_tile(scratch, t, "right")
     empty = {"left": np.empty(0, np.int64), "right": np.empty(0, np.int64), "sep": np.empty(0)}
     if left.size == 0 or right.size == 0:
         if out_dir is not None:
-            _write_part(Path(out_dir) / f"part-{t:05d}.parquet", *empty.values())
+            write_part(Path(out_dir) / f"part-{t:05d}.parquet", *empty.values())
             return {"rows": int(left.size + right.size), "pairs": 0}
         return {**empty, "rows": int(left.size + right.size)}
     # Files of increasing partition number hold increasing global rows, so local
@@ -175,24 +131,10 @@ def _match_tile(
     if tracemalloc.is_tracing():
         out["peak_bytes"] = tracemalloc.get_traced_memory()[1]
     if out_dir is not None:
-        _write_part(Path(out_dir) / f"part-{t:05d}.parquet", out["left"], out["right"], out["sep"])
+        write_part(Path(out_dir) / f"part-{t:05d}.parquet", out["left"], out["right"], out["sep"])
         out["pairs"] = int(out["left"].size)
         del out["left"], out["right"], out["sep"]
     return out
-
-
-def _pairs_table(left, right, sep):
-    from astropy.table import Table
-
-    table = Table({"left_index": left, "right_index": right, "separation_arcsec": sep}, copy=False)
-    table["separation_arcsec"].unit = "arcsec"
-    return table
-
-
-def _write_part(path: Path, left, right, sep) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    _pairs_table(left, right, sep).write(tmp, format="parquet")
-    os.replace(tmp, path)
 
 
 def _finish(results: list[dict], mode: str, n_left: int, n_right: int):
@@ -382,7 +324,7 @@ def crossmatch_dask(
                 timings["gather_s"] = time.perf_counter() - t0
                 _report(timings, progress)
                 return Path(out)
-            table = _pairs_table(*_finish(results, mode, n_left, n_right))
+            table = pairs_table(*_finish(results, mode, n_left, n_right))
             table.meta.update({**meta, "timings": timings})
             if tmp_out is not None:
                 table.write(tmp_out / "part-00000.parquet", format="parquet")

@@ -1,0 +1,93 @@
+"""Tile files of the Dask matcher: equal-area declination bands on local or shared disk.
+
+Rows travel between tasks as ``.npy`` files of a plain structured dtype (no
+pickles), one file per (tile, side, input partition), written under a temporary
+name and renamed, so a task Dask re-runs rewrites identical bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "ROW",
+    "tile_edges",
+    "tile_of",
+    "save_rows",
+    "by_tile",
+    "load_tile",
+    "pairs_table",
+    "write_part",
+]
+
+ROW = np.dtype([("ra", "<f8"), ("dec", "<f8"), ("index", "<i8")])  # radians, global row
+
+
+def tile_edges(n_tiles: int) -> np.ndarray:
+    """Equal-area declination band edges in radians (south to north).
+
+    Examples
+    --------
+    >>> np.rad2deg(tile_edges(2)).round(6).tolist()
+    [-90.0, 0.0, 90.0]
+    """
+    if n_tiles < 1:
+        raise ValueError(f"n_tiles must be at least 1; got {n_tiles}")
+    return np.arcsin(np.linspace(-1.0, 1.0, n_tiles + 1))
+
+
+def tile_of(dec_rad: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    return np.clip(np.searchsorted(edges, dec_rad, side="right") - 1, 0, edges.size - 2)
+
+
+def save_rows(path: Path, rows: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    with open(tmp, "wb") as fh:
+        np.save(fh, rows, allow_pickle=False)
+    os.replace(tmp, path)
+
+
+def by_tile(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """Yield ``(tile, rows in it)`` for rows spanning tiles ``lo..hi``, in row order.
+
+    One stable sort by first tile; the few rows inside a margin that reach further
+    tiles are added to those (and the piece re-sorted by row).
+    """
+    order = np.argsort(lo, kind="stable")
+    starts = np.searchsorted(lo[order], np.arange(int(lo.max(initial=0)) + 2))
+    spill = np.flatnonzero(hi > lo)
+    last = int(hi.max(initial=-1))
+    for t in range(int(lo.min(initial=0)), last + 1):
+        own = order[starts[t] : starts[t + 1]] if t + 1 < starts.size else order[:0]
+        extra = spill[(lo[spill] < t) & (hi[spill] >= t)]
+        if extra.size:
+            own = np.sort(np.concatenate([own, extra]))
+        if own.size:
+            yield t, rows[own]
+
+
+def load_tile(scratch: str, t: int, side: str) -> np.ndarray:
+    folder = Path(scratch) / f"tile-{t:05d}"
+    files = sorted(folder.glob(f"{side}-*.npy")) if folder.exists() else []
+    if not files:
+        return np.empty(0, dtype=ROW)
+    return np.concatenate([np.load(f, allow_pickle=False) for f in files])
+
+
+def pairs_table(left, right, sep):
+    from astropy.table import Table
+
+    table = Table({"left_index": left, "right_index": right, "separation_arcsec": sep}, copy=False)
+    table["separation_arcsec"].unit = "arcsec"
+    return table
+
+
+def write_part(path: Path, left, right, sep) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    pairs_table(left, right, sep).write(tmp, format="parquet")
+    os.replace(tmp, path)
