@@ -241,6 +241,57 @@ def _stage(xr, xi, yr, yi, n_stage, s, r, tw, off, nb):
 
 
 @njit(cache=True)
+def _last_stage(xr, xi, yr, yi, s, r, nb):
+    """The last stage (one butterfly position, ``m == 1``) of radix 3, 4 or 5, whose
+    twiddles are all exactly one, so it skips their multiplications."""
+    w = s * nb
+    if r == 4:
+        for t in range(w):
+            ar, ai = xr[t], xi[t]
+            br, bi = xr[w + t], xi[w + t]
+            cr, ci = xr[2 * w + t], xi[2 * w + t]
+            dr, di = xr[3 * w + t], xi[3 * w + t]
+            apcr, apci = ar + cr, ai + ci
+            amcr, amci = ar - cr, ai - ci
+            bpdr, bpdi = br + dr, bi + di
+            jr, ji = bi - di, dr - br
+            yr[t], yi[t] = apcr + bpdr, apci + bpdi
+            yr[w + t], yi[w + t] = amcr + jr, amci + ji
+            yr[2 * w + t], yi[2 * w + t] = apcr - bpdr, apci - bpdi
+            yr[3 * w + t], yi[3 * w + t] = amcr - jr, amci - ji
+    elif r == 3:
+        s3 = 0.5 * np.sqrt(3.0)
+        for t in range(w):
+            ar, ai = xr[t], xi[t]
+            br, bi = xr[w + t], xi[w + t]
+            cr, ci = xr[2 * w + t], xi[2 * w + t]
+            t1r, t1i = br + cr, bi + ci
+            t2r, t2i = ar - 0.5 * t1r, ai - 0.5 * t1i
+            rr, ri = s3 * (bi - ci), -s3 * (br - cr)
+            yr[t], yi[t] = ar + t1r, ai + t1i
+            yr[w + t], yi[w + t] = t2r + rr, t2i + ri
+            yr[2 * w + t], yi[2 * w + t] = t2r - rr, t2i - ri
+    else:
+        c1, c2 = np.cos(0.4 * np.pi), np.cos(0.8 * np.pi)
+        s1, s2 = np.sin(0.4 * np.pi), np.sin(0.8 * np.pi)
+        for t in range(w):
+            ar, ai = xr[t], xi[t]
+            bpr, bpi = xr[w + t] + xr[4 * w + t], xi[w + t] + xi[4 * w + t]
+            bmr, bmi = xr[w + t] - xr[4 * w + t], xi[w + t] - xi[4 * w + t]
+            cpr, cpi = xr[2 * w + t] + xr[3 * w + t], xi[2 * w + t] + xi[3 * w + t]
+            cmr, cmi = xr[2 * w + t] - xr[3 * w + t], xi[2 * w + t] - xi[3 * w + t]
+            r1r, r1i = ar + c1 * bpr + c2 * cpr, ai + c1 * bpi + c2 * cpi
+            r2r, r2i = ar + c2 * bpr + c1 * cpr, ai + c2 * bpi + c1 * cpi
+            q1r, q1i = s1 * bmi + s2 * cmi, -(s1 * bmr + s2 * cmr)
+            q2r, q2i = s2 * bmi - s1 * cmi, -(s2 * bmr - s1 * cmr)
+            yr[t], yi[t] = ar + bpr + cpr, ai + bpi + cpi
+            yr[w + t], yi[w + t] = r1r + q1r, r1i + q1i
+            yr[2 * w + t], yi[2 * w + t] = r2r + q2r, r2i + q2i
+            yr[3 * w + t], yi[3 * w + t] = r2r - q2r, r2i - q2i
+            yr[4 * w + t], yi[4 * w + t] = r1r - q1r, r1i - q1i
+
+
+@njit(cache=True)
 def _fft(scratch, half, factors, twiddle, nb, src):
     """Forward transforms of length ``half`` of ``nb`` lanes held in the pair
     ``scratch[src]`` (real), ``scratch[src + 1]`` (imaginary), ``src`` 0 or 2, point
@@ -250,10 +301,13 @@ def _fft(scratch, half, factors, twiddle, nb, src):
     off = 0
     for r in factors:
         dst = 2 - src
-        _stage(
-            scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1],
-            n_stage, s, r, twiddle, off, nb,
-        )  # fmt: skip
+        if n_stage == r and 3 <= r <= 5:
+            _last_stage(scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1], s, r, nb)
+        else:
+            _stage(
+                scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1],
+                n_stage, s, r, twiddle, off, nb,
+            )  # fmt: skip
         off += n_stage
         n_stage //= r
         s *= r
@@ -280,12 +334,14 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
             nb += 1
     if nb == 0:
         return
-    zr, zi = scratch[0], scratch[1]
+    lane_gain = np.empty(nb, dtype=np.int64)
     for b in range(nb):
-        x = rows[lane_row[b]]
-        for m in range(half):
-            zr[m * nb + b] = x[2 * m]
-            zi[m * nb + b] = x[2 * m + 1]
+        lane_gain[b] = gain_row[lane_row[b]]
+    zr, zi = scratch[0], scratch[1]
+    for m in range(half):
+        for b in range(nb):
+            zr[m * nb + b] = rows[lane_row[b], 2 * m]
+            zi[m * nb + b] = rows[lane_row[b], 2 * m + 1]
     out = _fft(scratch, half, factors, twiddle, nb, 0)
     zr, zi = scratch[out], scratch[out + 1]
     # Split the half-length spectrum Z into the real row's X, apply the gain, and fold it
@@ -294,18 +350,17 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
     sw = twiddle.shape[1] - (half + 1)
     inv = 1.0 / half
     for b in range(nb):
-        g = gain[gain_row[lane_row[b]]]
-        ar, ai = zr[0 * nb + b], zi[0 * nb + b]
-        y0, yh = g[0] * (ar + ai), g[half] * (ar - ai)
-        zr[0 * nb + b] = 0.5 * (y0 + yh) * inv
-        zi[0 * nb + b] = -0.5 * (y0 - yh) * inv
+        ar, ai = zr[b], zi[b]
+        y0, yh = gain[lane_gain[b], 0] * (ar + ai), gain[lane_gain[b], half] * (ar - ai)
+        zr[b] = 0.5 * (y0 + yh) * inv
+        zi[b] = -0.5 * (y0 - yh) * inv
     for k in range(1, half // 2 + 1):
         c = half - k
         wr, wi = twiddle[0, sw + k], twiddle[1, sw + k]
         for b in range(nb):
-            g = gain[gain_row[lane_row[b]]]
-            sg = 0.25 * (g[k] + g[c]) * inv
-            dg = 0.25 * (g[k] - g[c]) * inv
+            g1, g2 = gain[lane_gain[b], k], gain[lane_gain[b], c]
+            sg = 0.25 * (g1 + g2) * inv
+            dg = 0.25 * (g1 - g2) * inv
             ar, ai = zr[k * nb + b], zi[k * nb + b]
             cr, ci = zr[c * nb + b], zi[c * nb + b]
             # 2E and 2O: the spectra of the even and odd samples at k
@@ -322,8 +377,7 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
                 zi[c * nb + b] = nei - nor
     out = _fft(scratch, half, factors, twiddle, nb, out)
     zr, zi = scratch[out], scratch[out + 1]
-    for b in range(nb):
-        x = rows[lane_row[b]]
-        for m in range(half):
-            x[2 * m] = zr[m * nb + b]
-            x[2 * m + 1] = -zi[m * nb + b]
+    for m in range(half):
+        for b in range(nb):
+            rows[lane_row[b], 2 * m] = zr[m * nb + b]
+            rows[lane_row[b], 2 * m + 1] = -zi[m * nb + b]

@@ -30,63 +30,110 @@ __all__ = ["ROWS_PER_BLOCK", "leapfrog_kernel"]
 ROWS_PER_BLOCK = 8
 
 
+# Longitude is periodic: each stencil loop below runs over the columns whose neighbour
+# index needs no wrap-around, and the one column that does is done on its own with the
+# same expression.  Without a conditional index the loops vectorise.
+
+
 @njit(cache=True, inline="always")
-def _mass_flux_u(row, h, u, hs, face_u, out):
+def _depth(row, h, hs, dep, dsum):
+    """Fluid depth of a row and the sum of each cell's depth with its east neighbour's."""
     nlon = h.shape[1]
     for i in range(nlon):
-        ie = i + 1 if i + 1 < nlon else 0
-        d = h[row, i] - hs[row, i]
-        de = h[row, ie] - hs[row, ie]
-        out[i] = 0.5 * (d + de) * u[row, i] * face_u
+        dep[i] = h[row, i] - hs[row, i]
+    for i in range(nlon - 1):
+        dsum[i] = dep[i] + dep[i + 1]
+    dsum[nlon - 1] = dep[nlon - 1] + dep[0]
 
 
 @njit(cache=True, inline="always")
-def _mass_flux_v(face, h, v, hs, face_v, out):
-    nlat, nlon = h.shape
+def _mass_flux_u(row, dsum, u, face_u, out):
+    for i in range(out.shape[0]):
+        out[i] = 0.5 * dsum[i] * u[row, i] * face_u
+
+
+@njit(cache=True, inline="always")
+def _mass_flux_v(face, nlat, dep_s, dep_n, v, face_v, out):
     if face == 0 or face == nlat:
-        for i in range(nlon):
-            out[i] = 0.0
+        out[:] = 0.0
         return
     fv = face_v[face]
-    for i in range(nlon):
-        ds = h[face - 1, i] - hs[face - 1, i]
-        dn = h[face, i] - hs[face, i]
-        out[i] = 0.5 * (ds + dn) * v[face, i] * fv
+    for i in range(out.shape[0]):
+        out[i] = 0.5 * (dep_s[i] + dep_n[i]) * v[face, i] * fv
 
 
 @njit(cache=True, inline="always")
-def _pot_vorticity(face, h, u, v, hs, cor, area, area_v, dx_u, dy_v, out):
-    nlat, nlon = h.shape
+def _pv_point(i, ie, face, u, v, dsum_s, dsum_n, cor, a_s, a_n, dxs, dxn, av, dy_v, out):
+    circ = (v[face, ie] - v[face, i]) * dy_v + (u[face - 1, i] * dxs - u[face, i] * dxn)
+    zeta = circ / av
+    depth_c = (a_s * dsum_s[i] + a_n * dsum_n[i]) / (2.0 * (a_s + a_n))
+    out[i] = (zeta + cor[face, i]) / depth_c
+
+
+@njit(cache=True, inline="always")
+def _pot_vorticity(face, nlat, u, v, dsum_s, dsum_n, cor, area, area_v, dx_u, dy_v, out):
+    """Potential vorticity on the corners of a face row (zero on the poles)."""
+    nlon = out.shape[0]
     if face == 0 or face == nlat:
-        for i in range(nlon):
-            out[i] = 0.0
+        out[:] = 0.0
         return
-    js, jn = face - 1, face
-    a_s, a_n = area[js], area[jn]
-    dxs, dxn = dx_u[js], dx_u[jn]
+    a_s, a_n = area[face - 1], area[face]
+    dxs, dxn = dx_u[face - 1], dx_u[face]
     av = area_v[face]
-    for i in range(nlon):
-        ie = i + 1 if i + 1 < nlon else 0
-        circ = (v[face, ie] - v[face, i]) * dy_v + (u[js, i] * dxs - u[jn, i] * dxn)
-        zeta = circ / av
-        ds = h[js, i] - hs[js, i]
-        dse = h[js, ie] - hs[js, ie]
-        dn = h[jn, i] - hs[jn, i]
-        dne = h[jn, ie] - hs[jn, ie]
-        depth_c = (a_s * (ds + dse) + a_n * (dn + dne)) / (2.0 * (a_s + a_n))
-        out[i] = (zeta + cor[face, i]) / depth_c
+    for i in range(nlon - 1):
+        _pv_point(i, i + 1, face, u, v, dsum_s, dsum_n, cor, a_s, a_n, dxs, dxn, av, dy_v, out)
+    _pv_point(nlon - 1, 0, face, u, v, dsum_s, dsum_n, cor, a_s, a_n, dxs, dxn, av, dy_v, out)
+
+
+@njit(cache=True, inline="always")
+def _bernoulli_point(i, iw, row, h, u, v, ws, wn, out):
+    uu, uw = u[row, i], u[row, iw]
+    vs, vn = v[row, i], v[row + 1, i]
+    ke = 0.5 * (0.5 * (uu * uu + uw * uw) + ws * vs * vs + wn * vn * vn)
+    out[i] = ke + GRAVITY_M_S2 * h[row, i]
 
 
 @njit(cache=True, inline="always")
 def _bernoulli(row, h, u, v, w_s, w_n, out):
-    nlon = h.shape[1]
+    nlon = out.shape[0]
     ws, wn = w_s[row], w_n[row]
+    _bernoulli_point(0, nlon - 1, row, h, u, v, ws, wn, out)
+    for i in range(1, nlon):
+        _bernoulli_point(i, i - 1, row, h, u, v, ws, wn, out)
+
+
+@njit(cache=True, inline="always")
+def _tend_h(fs, gs, gn, area_j, th):
+    nlon = th.shape[0]
+    th[0] = -((fs[0] - fs[nlon - 1]) + (gn[0] - gs[0])) / area_j
+    for i in range(1, nlon):
+        th[i] = -((fs[i] - fs[i - 1]) + (gn[i] - gs[i])) / area_j
+
+
+@njit(cache=True, inline="always")
+def _tu_point(i, ie, qs, qn, gs, gn, bs, dx, tu):
+    qg_s = qs[i] * (0.5 * (gs[i] + gs[ie]))
+    qg_n = qn[i] * (0.5 * (gn[i] + gn[ie]))
+    t = 0.5 * (qg_s + qg_n) / dx
+    tu[i] = t - (bs[ie] - bs[i]) / dx
+
+
+@njit(cache=True, inline="always")
+def _tend_u(qs, qn, gs, gn, bs, dx, tu):
+    nlon = tu.shape[0]
+    for i in range(nlon - 1):
+        _tu_point(i, i + 1, qs, qn, gs, gn, bs, dx, tu)
+    _tu_point(nlon - 1, 0, qs, qn, gs, gn, bs, dx, tu)
+
+
+@njit(cache=True, inline="always")
+def _tend_v(qn, fs, fn, bs, bn, dy_v, qf, tv):
+    nlon = tv.shape[0]
     for i in range(nlon):
-        iw = i - 1 if i > 0 else nlon - 1
-        uu, uw = u[row, i], u[row, iw]
-        vs, vn = v[row, i], v[row + 1, i]
-        ke = 0.5 * (0.5 * (uu * uu + uw * uw) + ws * vs * vs + wn * vn * vn)
-        out[i] = ke + GRAVITY_M_S2 * h[row, i]
+        qf[i] = qn[i] * (0.5 * (fs[i] + fn[i]))
+    tv[0] = -0.5 * (qf[0] + qf[nlon - 1]) / dy_v - (bn[0] - bs[0]) / dy_v
+    for i in range(1, nlon):
+        tv[i] = -0.5 * (qf[i] + qf[i - 1]) / dy_v - (bn[i] - bs[i]) / dy_v
 
 
 @njit(cache=True, inline="always")
@@ -112,15 +159,18 @@ def _update_row(
     _update(u0, u1, u2, tu, j, dt2, c_cur, c_new)
     if north:
         _update(v0, v1, v2, tv, j + 1, dt2, c_cur, c_new)
-    flag = False
+    # Bitwise & (no short-circuit), so the check vectorises; a NaN fails every comparison.
+    nbad = 0
     for i in range(nlon):
         hn, un = h2[j, i], u2[j, i]
-        vn = v2[j + 1, i] if north else 0.0
-        ok = np.isfinite(hn) and np.isfinite(un) and np.isfinite(vn)
-        ok = ok and abs(un) <= max_speed and abs(vn) <= max_speed
-        ok = ok and hn - hs[j, i] >= min_depth
-        flag = flag or not ok
-    bad[j] = flag
+        ok = np.isfinite(hn) & np.isfinite(un) & (abs(un) <= max_speed)
+        ok = ok & (hn - hs[j, i] >= min_depth)
+        nbad += 0 if ok else 1
+    if north:
+        for i in range(nlon):
+            vn = v2[j + 1, i]
+            nbad += 0 if np.isfinite(vn) & (abs(vn) <= max_speed) else 1
+    bad[j] = nbad > 0
 
 
 @njit(cache=True)
@@ -128,22 +178,30 @@ def _block(
     j_start, j_stop, h0, u0, v0, h1, u1, v1, h2, u2, v2,
     hs, cor, area, area_v, dx_u, dy_v, face_u, face_v, w_s, w_n,
     filter_row_h, filter_row_v, gain, factors, twiddle,
-    dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad,
-    flux_u, flux_v, pv, bern, tend, tend_gain, scratch,
+    dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad, work, tend, tend_gain, scratch,
 ):  # fmt: skip
     """Advance rows ``j_start .. j_stop``; the scratch arrays belong to the calling thread.
 
-    Tendencies of rows that need no filtering are applied at once, while they are in
-    cache; the others wait in ``tend`` and are filtered together, so the transforms run
-    on many rows at a time (:func:`.fourier.filter_rows`).
+    ``work`` holds two-row rolling buffers (index ``row % 2``) and one spare row.  Rows
+    that need no filtering are updated at once, while their tendencies are in cache; the
+    others wait in ``tend`` and are filtered together, so the transforms run on many
+    rows at a time (:func:`.fourier.filter_rows`).
     """
     nlat, nlon = h1.shape
+    dep, dsum, flux_u, flux_v, pv, bern = work[0], work[1], work[2], work[3], work[4], work[5]
+    qf = work[6, 0]
     # The southern half of the first row's stencil, rolled forward afterwards.
     s = j_start % 2
-    _mass_flux_u(j_start, h1, u1, hs, face_u, flux_u[s])
-    _mass_flux_v(j_start, h1, v1, hs, face_v, flux_v[s])
+    n = 1 - s
+    _depth(j_start, h1, hs, dep[s], dsum[s])
+    if j_start > 0:
+        _depth(j_start - 1, h1, hs, dep[n], dsum[n])
+    _mass_flux_u(j_start, dsum[s], u1, face_u, flux_u[s])
+    _mass_flux_v(j_start, nlat, dep[n], dep[s], v1, face_v, flux_v[s])
     if not advect_only:
-        _pot_vorticity(j_start, h1, u1, v1, hs, cor, area, area_v, dx_u, dy_v, pv[s])
+        _pot_vorticity(
+            j_start, nlat, u1, v1, dsum[n], dsum[s], cor, area, area_v, dx_u, dy_v, pv[s]
+        )
         _bernoulli(j_start, h1, u1, v1, w_s, w_n, bern[s])
     deferred = False
     for j in range(j_start, j_stop):
@@ -153,39 +211,24 @@ def _block(
         k = 3 * (j - j_start)
         th, tu, tv = tend[k], tend[k + 1], tend[k + 2]
         if north:
-            _mass_flux_u(j + 1, h1, u1, hs, face_u, flux_u[n])
-        _mass_flux_v(j + 1, h1, v1, hs, face_v, flux_v[n])
+            _depth(j + 1, h1, hs, dep[n], dsum[n])
+            _mass_flux_u(j + 1, dsum[n], u1, face_u, flux_u[n])
+        _mass_flux_v(j + 1, nlat, dep[s], dep[n], v1, face_v, flux_v[n])
         fs, fn = flux_u[s], flux_u[n]
         gs, gn = flux_v[s], flux_v[n]
-        area_j = area[j]
-        for i in range(nlon):
-            iw = i - 1 if i > 0 else nlon - 1
-            div = (fs[i] - fs[iw]) + (gn[i] - gs[i])
-            th[i] = -div / area_j
+        _tend_h(fs, gs, gn, area[j], th)
         if advect_only:
-            for i in range(nlon):
-                tu[i] = 0.0
-                tv[i] = 0.0
+            tu[:] = 0.0
+            tv[:] = 0.0
         else:
-            _pot_vorticity(j + 1, h1, u1, v1, hs, cor, area, area_v, dx_u, dy_v, pv[n])
+            _pot_vorticity(
+                j + 1, nlat, u1, v1, dsum[s], dsum[n], cor, area, area_v, dx_u, dy_v, pv[n]
+            )
             if north:
                 _bernoulli(j + 1, h1, u1, v1, w_s, w_n, bern[n])
-            qs, qn = pv[s], pv[n]
-            bs, bn = bern[s], bern[n]
-            dx = dx_u[j]
-            for i in range(nlon):
-                ie = i + 1 if i + 1 < nlon else 0
-                qg_s = qs[i] * (0.5 * (gs[i] + gs[ie]))
-                qg_n = qn[i] * (0.5 * (gn[i] + gn[ie]))
-                t = 0.5 * (qg_s + qg_n) / dx
-                tu[i] = t - (bs[ie] - bs[i]) / dx
+            _tend_u(pv[s], pv[n], gs, gn, bern[s], dx_u[j], tu)
             if north:
-                for i in range(nlon):
-                    iw = i - 1 if i > 0 else nlon - 1
-                    qf = qn[i] * (0.5 * (fs[i] + fn[i]))
-                    qf_w = qn[iw] * (0.5 * (fs[iw] + fn[iw]))
-                    t = -0.5 * (qf + qf_w) / dy_v
-                    tv[i] = t - (bn[i] - bs[i]) / dy_v
+                _tend_v(pv[n], fs, fn, bern[s], bern[n], dy_v, qf, tv)
         # Zero tendencies (winds of an advection run, the pole face) filter to zero.
         g_h = filter_row_h[j]
         tend_gain[k] = g_h
@@ -229,10 +272,7 @@ def leapfrog_kernel(
     c_cur = 0.5 * raw_nu * raw_alpha
     c_new = 0.5 * raw_nu * (1.0 - raw_alpha)
     for blk in prange(nblocks):
-        flux_u = np.empty((2, nlon))
-        flux_v = np.empty((2, nlon))
-        pv = np.empty((2, nlon))
-        bern = np.empty((2, nlon))
+        work = np.empty((7, 2, nlon))
         tend = np.empty((3 * ROWS_PER_BLOCK, nlon))
         tend_gain = np.empty(3 * ROWS_PER_BLOCK, dtype=np.int64)
         scratch = np.empty((4, (nlon // 2) * 3 * ROWS_PER_BLOCK))
@@ -242,8 +282,8 @@ def leapfrog_kernel(
             j_start, j_stop, h0, u0, v0, h1, u1, v1, h2, u2, v2,
             hs, cor, area, area_v, dx_u, dy_v, face_u, face_v, w_s, w_n,
             filter_row_h, filter_row_v, gain, factors, twiddle,
-            dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad,
-            flux_u, flux_v, pv, bern, tend, tend_gain, scratch,
+            dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad, work, tend, tend_gain,
+            scratch,
         )  # fmt: skip
     for i in range(nlon):
         v0[0, i] = 0.0
