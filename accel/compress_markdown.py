@@ -16,7 +16,7 @@ from accel.compress_report import (
     rows,
     size_line,
 )
-from accel.compress_result import WorkloadResult
+from accel.compress_result import WorkloadResult, naive_with_expected_exponent
 
 __all__ = ["markdown_report"]
 
@@ -73,6 +73,15 @@ def _fit_section(result: WorkloadResult) -> list[str]:
             f"The full size is {times} times the largest measured size; a p error of "
             f"±{fit.p_stderr:.3f} moves the extrapolation by a factor of {spread:.3g}.",
         ]
+        alt = naive_with_expected_exponent(result)
+        if alt is not None:
+            whole = alt * result.repetitions
+            lines.append(
+                f"With p exactly {result.expected_exponent:g} (the line through the largest "
+                f"measured size), the naive time at the full size would be "
+                f"{format_duration(whole)} instead of {format_duration(fit.predict(result.full_size) * result.repetitions)} "
+                "(extrapolated either way)."
+            )
     return [*lines, ""]
 
 

@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from accel.compress_result import EXTRAPOLATED, MEASURED, WorkloadResult
+from accel.compress_result import (
+    EXTRAPOLATED,
+    MEASURED,
+    WorkloadResult,
+    naive_with_expected_exponent,
+)
 
 __all__ = [
     "busy_warning",
@@ -337,6 +342,10 @@ def json_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> str:
         data["headline"] = headline(result)
         data["fit_warning"] = fit_warning(result)
         data["busy_warning"] = busy_warning(result)
+        alt = naive_with_expected_exponent(result)
+        data["naive_at_full_size_with_expected_p"] = (
+            None if alt is None else {"time_s": alt * result.repetitions, "label": EXTRAPOLATED}
+        )
         workloads.append(data)
     status = "PASSED" if all(r.status != "FAILED" for r in results) else "FAILED"
     doc = {"schema": SCHEMA, "status": status, **meta, "workloads": workloads}

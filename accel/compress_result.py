@@ -17,6 +17,7 @@ __all__ = [
     "ImplementationResult",
     "Timing",
     "WorkloadResult",
+    "naive_with_expected_exponent",
     "unavailable_result",
 ]
 
@@ -121,6 +122,20 @@ class WorkloadResult:
         if self.fit is None:
             return None, ""
         return self.fit.predict(self.full_size), EXTRAPOLATED
+
+
+def naive_with_expected_exponent(result: WorkloadResult) -> float | None:
+    """Naive time per call at the full size if ``p`` were exactly the expected exponent.
+
+    The line is anchored at the largest measured size, so this shows how much of the
+    extrapolation rests on the fitted exponent.  ``None`` without an expected exponent,
+    a fit or a full size.
+    """
+    fit, p = result.fit, result.expected_exponent
+    if fit is None or p is None or result.full_size is None:
+        return None
+    i = max(range(len(fit.sizes)), key=fit.sizes.__getitem__)
+    return fit.times_s[i] * (result.full_size / fit.sizes[i]) ** p
 
 
 def unavailable_result(name: str, reason: str) -> WorkloadResult:

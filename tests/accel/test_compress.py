@@ -365,3 +365,22 @@ def test_the_order_implementations_are_listed_in_does_not_matter():
     assert {(c.reference, c.size) for c in result.checks if c.size == 2000} == {
         ("sort + bisect", 2000)
     }
+
+
+def test_naive_time_with_the_expected_exponent_shows_the_fit_sensitivity():
+    from accel.compress_result import naive_with_expected_exponent
+
+    clock = FakeClock()
+    exact = run(fake_spec(clock), clock)
+    assert naive_with_expected_exponent(exact) == pytest.approx(1e-6 * 2000**2)
+    steeper = fake_spec(clock, implementations=[
+        Implementation("double loop", "naive", run=timed(clock, naive_pairs, lambda n: 1e-6 * n**2.2)),
+        Implementation("sort + bisect", "baseline", run=timed(clock, sorted_pairs, lambda n: 4e-6 * n)),
+    ])  # fmt: skip
+    result = run(steeper, clock)
+    assert result.fit.p == pytest.approx(2.2)
+    # Anchored at the largest measured size (160) and grown as n^2 to 2000.
+    assert naive_with_expected_exponent(result) == pytest.approx(
+        1e-6 * 160**2.2 * (2000 / 160) ** 2
+    )
+    assert result.naive_full()[0] > naive_with_expected_exponent(result)
