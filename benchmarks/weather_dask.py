@@ -17,6 +17,8 @@ the small tasks that cut out the halo strips its neighbours read.  Configuration
 * Dask, 2 workers x 1 Numba thread, 2 latitude bands, k = 1 and each k of ``--ks``;
 * Dask, 1 worker x 2 Numba threads, 2 bands, the best k.
 
+(``--threads`` changes the 2 above; the workers get half each.)
+
 Every Dask result is compared with the one-process result bit for bit.  Targets: the
 2-worker run within 15 % of the one-process run; the best k cuts tasks per simulated day
 at least 10x against k = 1.  Writes ``benchmarks/results/weather_dask.json``.
@@ -71,9 +73,13 @@ def main(argv=None) -> int:
     parser.add_argument("--ks", type=int, nargs="+", default=[2, 5, 10, 20, 40])
     parser.add_argument("--chunks", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2, help="cores given to each configuration")
     parser.add_argument("--name", default="weather_dask", help="results file name")
     args = parser.parse_args(argv)
 
+    import numba
+
+    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     state = initial_state(args.case, args.resolution)
     days = args.days
     rows = []
@@ -97,7 +103,8 @@ def main(argv=None) -> int:
     print(f"case {args.case}, {args.resolution} deg, {days} days per run, "
           f"median of {args.repeats}", flush=True)  # fmt: skip
     times, single = timed_runs(lambda: run(state, days, progress=False), args.repeats)
-    base = record("one process, 2 threads", 1, 2, None, times, {}, single, None)
+    base = record(f"one process, {numba.get_num_threads()} threads", 1, numba.get_num_threads(),
+                  None, times, {}, single, None)  # fmt: skip
 
     def dask_case(client, workers, threads, k):
         stats = {}
@@ -111,12 +118,13 @@ def main(argv=None) -> int:
         label = f"dask {workers} worker{'s' if workers > 1 else ''} x {threads} thr, k={k}"
         return record(label, workers, threads, k, times, stats, result, single)
 
-    with get_client(n_workers=2, dashboard=False, quiet=True) as client:
-        k1 = dask_case(client, 2, 1, 1)
-        by_k = [dask_case(client, 2, 1, k) for k in args.ks]
+    half = max(1, args.threads // 2)
+    with get_client(n_workers=2, numba_threads=half, dashboard=False, quiet=True) as client:
+        k1 = dask_case(client, 2, half, 1)
+        by_k = [dask_case(client, 2, half, k) for k in args.ks]
     best = min([k1, *by_k], key=lambda r: r["median_s"])
-    with get_client(n_workers=1, numba_threads=2, dashboard=False, quiet=True) as client:
-        one_worker = dask_case(client, 1, 2, best["halo_steps"])
+    with get_client(n_workers=1, numba_threads=args.threads, dashboard=False, quiet=True) as client:
+        one_worker = dask_case(client, 1, args.threads, best["halo_steps"])
 
     overhead = best["median_s"] / base["median_s"] - 1.0
     task_cut = k1["tasks_per_simulated_day"] / best["tasks_per_simulated_day"]
