@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from accel.compress_fit import PowerLawFit, fit_power_law
+from accel.compress_fit import PowerLawFit, fit_power_law, power_law_through
 from accel.compress_result import (
     EXTRAPOLATED,
     MEASURED,
@@ -257,7 +257,20 @@ def _full_size(
 
 
 def _size_for_task(spec: CompressionSpec, fit: PowerLawFit, target_s: float) -> int:
-    """Size whose whole task (per-call time x repetitions) reaches ``target_s``."""
+    """Size whose whole task (per-call time x repetitions) reaches ``target_s``.
+
+    With an expected exponent, the size must reach the target both on the fitted line
+    and on the line of the expected exponent through the largest measured size, so the
+    claim "the naive code would take at least this long" does not rest on the fitted p.
+    """
+    lines = [fit]
+    if spec.expected_exponent is not None:
+        i = max(range(len(fit.sizes)), key=fit.sizes.__getitem__)
+        lines.append(power_law_through(fit.sizes[i], fit.times_s[i], spec.expected_exponent))
+    return max(_size_on_line(spec, line, target_s) for line in lines)
+
+
+def _size_on_line(spec: CompressionSpec, fit: PowerLawFit, target_s: float) -> int:
     size = int(spec.size_for_seconds(fit, target_s))
     if spec.repetitions is None:
         return size

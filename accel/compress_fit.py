@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["PowerLawFit", "fit_power_law", "size_for_seconds"]
+__all__ = ["PowerLawFit", "fit_power_law", "power_law_through", "size_for_seconds"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,28 @@ def fit_power_law(sizes: Sequence[float], times_s: Sequence[float]) -> PowerLawF
         sizes=tuple(float(v) for v in x),
         times_s=tuple(float(v) for v in y),
     )
+
+
+def power_law_through(size: float, time_s: float, p: float) -> PowerLawFit:
+    """The line of exponent ``p`` through one measured point (no fit quality: ``nan``).
+
+    Used to ask what an extrapolation would say if the exponent were the one the
+    algorithm should have rather than the fitted one.
+
+    Examples
+    --------
+    >>> line = power_law_through(3000, 3.0, 2.0)
+    >>> round(line.predict(6000), 9)
+    12.0
+    """
+    if not (size > 0 and time_s > 0 and math.isfinite(p)):
+        raise ValueError(
+            f"size and time_s must be positive and p finite; got {size}, {time_s} s, p={p}"
+        )
+    return PowerLawFit(
+        p=float(p), c=float(time_s) / float(size) ** p, r2=math.nan, max_rel_residual=math.nan,
+        p_stderr=math.nan, sizes=(float(size),), times_s=(float(time_s),),
+    )  # fmt: skip
 
 
 def _round_up(value: float, significant: int) -> int:

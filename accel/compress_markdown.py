@@ -153,6 +153,11 @@ def markdown_report(results: Sequence[WorkloadResult], meta: dict[str, Any]) -> 
                 how = (
                     "picked so that the naive time reaches the target of "
                     f"{format_duration(result.target_s)}"
+                    + (
+                        f" with both the fitted p and p = {result.expected_exponent:g}"
+                        if result.expected_exponent is not None
+                        else ""
+                    )
                 )
             out += [f"Full size: {size_line(result)} ({how}).", ""]
         if result.capped_reason:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from accel.compress_fit import PowerLawFit
+from accel.compress_fit import PowerLawFit, power_law_through
 
 __all__ = [
     "EXTRAPOLATED",
@@ -135,7 +135,7 @@ def naive_with_expected_exponent(result: WorkloadResult) -> float | None:
     if fit is None or p is None or result.full_size is None:
         return None
     i = max(range(len(fit.sizes)), key=fit.sizes.__getitem__)
-    return fit.times_s[i] * (result.full_size / fit.sizes[i]) ** p
+    return power_law_through(fit.sizes[i], fit.times_s[i], p).predict(result.full_size)
 
 
 def unavailable_result(name: str, reason: str) -> WorkloadResult:

@@ -384,3 +384,18 @@ def test_naive_time_with_the_expected_exponent_shows_the_fit_sensitivity():
         1e-6 * 160**2.2 * (2000 / 160) ** 2
     )
     assert result.naive_full()[0] > naive_with_expected_exponent(result)
+
+
+def test_a_target_is_reached_with_both_the_fitted_and_the_expected_exponent():
+    from accel.compress_result import naive_with_expected_exponent
+
+    clock = FakeClock()
+    steeper = fake_spec(clock, implementations=[
+        Implementation("double loop", "naive", run=timed(clock, naive_pairs, lambda n: 1e-6 * n**2.2)),
+        Implementation("sort + bisect", "baseline", run=timed(clock, sorted_pairs, lambda n: 4e-6 * n)),
+    ])  # fmt: skip
+    result = run(steeper, clock, target_s=20.0)
+    assert result.naive_full()[0] >= 20.0
+    assert naive_with_expected_exponent(result) >= 20.0  # p = 2 through (160, t) also reaches it
+    # The fitted line alone would have stopped earlier: (20 / 1e-6) ** (1 / 2.2) = 2,072.
+    assert result.full_size > 2100
