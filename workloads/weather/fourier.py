@@ -297,8 +297,10 @@ def _fft(scratch, half, factors, twiddle, nb, src):
     ``scratch[src]`` (real), ``scratch[src + 1]`` (imaginary), ``src`` 0 or 2, point
     after point; returns the pair that holds the result."""
     n_stage = half
-    s = 1
-    off = 0
+    # np.int64, not literals: a literal first value would make Numba compile the callees
+    # once more for it (compile time is part of the user's wait).
+    s = np.int64(1)
+    off = np.int64(0)
     for r in factors:
         dst = 2 - src
         if n_stage == r and 3 <= r <= 5:
@@ -327,7 +329,7 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
     n = rows.shape[1]
     half = n // 2
     lane_row = np.empty(rows.shape[0], dtype=np.int64)
-    nb = 0
+    nb = np.int64(0)
     for b in range(rows.shape[0]):
         if gain_row[b] >= 0:
             lane_row[nb] = b
@@ -342,7 +344,7 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
         for b in range(nb):
             zr[m * nb + b] = rows[lane_row[b], 2 * m]
             zi[m * nb + b] = rows[lane_row[b], 2 * m + 1]
-    out = _fft(scratch, half, factors, twiddle, nb, 0)
+    out = _fft(scratch, half, factors, twiddle, nb, np.int64(0))
     zr, zi = scratch[out], scratch[out + 1]
     # Split the half-length spectrum Z into the real row's X, apply the gain, and fold it
     # back into the conjugated half-length spectrum whose forward transform is the
