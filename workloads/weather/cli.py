@@ -20,6 +20,7 @@ EXAMPLE = """example:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``weather`` subcommand."""
     from workloads.weather import dask_command
+
     p = subparsers.add_parser(
         "weather",
         help="shallow-water model on the sphere (Williamson et al. 1992 test cases)",
@@ -33,9 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--case", type=int, required=True, choices=(1, 2, 5, 6), help="test case")
-    p.add_argument("--resolution", type=float, required=True, help="grid spacing, degrees")
-    p.add_argument("--days", type=float, required=True, help="model days to run")
-    p.add_argument("--out", required=True, help="output path ending in .zarr or .nc")
+    p.add_argument(
+        "--resolution", type=float, default=2.0, help="grid spacing, degrees (default 2)"
+    )
+    p.add_argument("--days", type=float, default=None,
+                   help="model days to run (default: the paper's length: 12, 5, 15, 14 days)")  # fmt: skip
+    p.add_argument(
+        "--out", default=None, help="output path ending in .zarr or .nc (default tcN.zarr)"
+    )
     p.add_argument("--alpha", type=float, default=0.0, help="flow angle, radians (cases 1, 2)")
     p.add_argument(
         "--dt", type=float, default=None, help="time step, s (default: from the CFL limit)"
@@ -58,9 +64,18 @@ def checkpoint_path_for(out: str) -> Path:
     return p.with_name(p.stem + ".checkpoint.nc")
 
 
+# Williamson et al. (1992): how long each test case is run.
+CASE_DAYS = {1: 12.0, 2: 5.0, 5: 15.0, 6: 14.0}
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status (3 when the model blew up)."""
     from workloads.weather import dask_command
+
+    if args.days is None:
+        args.days = CASE_DAYS[args.case]
+    if args.out is None:
+        args.out = f"tc{args.case}{'-ensemble' if getattr(args, 'ensemble', None) else ''}.zarr"
 
     if dask_command.requested(args):
         return dask_command.main(args)

@@ -46,8 +46,8 @@ def _check_perturb(perturb: object) -> float:
 
 
 def _check_seed(seed: object) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)
+    if seed is None:  # fresh, but small enough for NetCDF/Zarr integer attributes
+        return int(np.random.SeedSequence().entropy) % 2**63
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise TypeError(f"seed must be a non-negative integer; got {type(seed).__name__}")
     if seed < 0:
