@@ -12,7 +12,9 @@ the speedup over the NumPy reference.  Numba times use preallocated outputs and
 skip the value checks (``check_values=False``, one extra pass over the data);
 compile time is measured separately, on a fresh uncached copy of each kernel.
 Every Numba result is compared with its NumPy reference before it is timed.
-Writes ``benchmarks/results/weather.json``.
+A last section times the shallow-water step's polar filter alone on one thread:
+NumPy's pocketfft (batched over all polar rows) against the Numba transform the
+kernel calls.  Writes ``benchmarks/results/weather.json``.
 """
 
 from __future__ import annotations
@@ -118,6 +120,59 @@ def bench_shallow_water(res, args, triad_bps):
                t_numba, triad_bps, None, setup_including_compile_or_cache_load_s=setup_s)  # fmt: skip
 
 
+def bench_polar_filter(res, args):
+    """The polar filter alone, one thread each, on the polar rows of one step's three
+    tendency fields: NumPy's pocketfft (batched rfft / irfft over all rows of a field at
+    once, what a split kernel would call between two Numba passes) against the Numba
+    transform the kernel uses (batches of ``3 * ROWS_PER_BLOCK`` rows, as in a block)."""
+    from workloads.weather.fourier import filter_rows, make_plan, scratch_shape
+    from workloads.weather.grid import make_grid
+    from workloads.weather.kernels import ROWS_PER_BLOCK
+
+    grid = make_grid(res)
+    n = grid.nlon
+    gain_row = np.concatenate([grid.filter_row_h[grid.filter_row_h >= 0]] * 2
+                              + [grid.filter_row_v[grid.filter_row_v >= 0]])  # fmt: skip
+    rows = np.random.default_rng(7).standard_normal((gain_row.size, n))
+    half_gain = grid.filter_gain[:, : n // 2 + 1]
+
+    def numpy_filter():
+        # one batched call per field (th, tu share gains; tv has its own rows)
+        nh = np.count_nonzero(grid.filter_row_h >= 0)
+        out = []
+        for lo, hi in ((0, nh), (nh, 2 * nh), (2 * nh, gain_row.size)):
+            spec = np.fft.rfft(rows[lo:hi], axis=-1) * half_gain[gain_row[lo:hi]]
+            out.append(np.fft.irfft(spec, n, axis=-1))
+        return np.concatenate(out)
+
+    plan = make_plan(n)
+    lanes = 3 * ROWS_PER_BLOCK
+    scratch = np.empty(scratch_shape(n, lanes))
+    work = rows.copy()
+
+    def numba_filter():
+        work[:] = rows
+        for lo in range(0, gain_row.size, lanes):
+            filter_rows(work[lo : lo + lanes], gain_row[lo : lo + lanes], grid.filter_gain,
+                        plan.factors, plan.twiddle, scratch)  # fmt: skip
+        return work
+
+    expected = numpy_filter()
+    got = numba_filter()
+    rel = float(np.abs(got - expected).max() / np.abs(expected).max())
+    t_numpy = summary(timed(numpy_filter, args.repeats)[0])
+    t_numba = summary(timed(numba_filter, args.repeats)[0])
+    return {
+        "resolution_deg": res,
+        "rows": int(gain_row.size),
+        "nlon": int(n),
+        "numpy_pocketfft": t_numpy,
+        "numba_batched": t_numba,
+        "max_relative_difference": rel,
+        "threads": 1,
+    }
+
+
 def print_table(rows, triad_bps):
     print(f"\nSTREAM triad (median): {triad_bps / 1e9:.1f} GB/s  [3 arrays x 8 B per element]")
     head = (f"{'kernel':<19}{'grid':>6}{'points':>11}{'numpy ms':>10}{'numba ms':>10}"
@@ -154,7 +209,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="timed Numba runs")
     parser.add_argument("--numpy-repeats", type=int, default=3, help="timed NumPy runs")
     parser.add_argument("--triad-n", type=int, default=60_000_000, help="triad elements per array")
-    parser.add_argument("--kernels", nargs="+", default=["hdiff", "vadv", "sw"])
+    parser.add_argument("--kernels", nargs="+", default=["hdiff", "vadv", "sw", "filter"],
+                        help="any of hdiff, vadv, sw (shallow-water step), filter (polar "
+                        "filter alone: NumPy pocketfft vs the Numba transform)")  # fmt: skip
     parser.add_argument("--name", default="weather", help="results/<name>.json")
     args = parser.parse_args(argv)
 
@@ -179,6 +236,18 @@ def main(argv=None) -> int:
                 rows.append(r)
             gc.collect()
     print_table(rows, triad_bps)
+    filters = []
+    if "filter" in args.kernels:
+        print("\npolar filter alone, one thread (rows: th, tu and tv rows poleward of 60 deg)")
+        for res in args.resolutions:
+            f = bench_polar_filter(res, args)
+            filters.append(f)
+            print(
+                f"  {res:g} deg, {f['rows']} rows of {f['nlon']}: NumPy pocketfft "
+                f"{1e3 * f['numpy_pocketfft']['median_s']:.2f} ms, Numba batched "
+                f"{1e3 * f['numba_batched']['median_s']:.2f} ms (medians; max rel. diff "
+                f"{f['max_relative_difference']:.1e})"
+            )
     path = RESULTS / f"{args.name}.json"
     if path.exists():
         print(f"replacing the previous results in {path}", file=sys.stderr)
@@ -192,6 +261,7 @@ def main(argv=None) -> int:
                   "best_Bps": triad.best_bytes_per_s, "bytes_per_element": 24},
         "targets": {"triad_share": TARGET_TRIAD_SHARE, "speedup_vs_numpy": TARGET_SPEEDUP},
         "rows": rows,
+        "polar_filter": filters,
     })  # fmt: skip
     print(f"wrote {path}", file=sys.stderr)
     return 0

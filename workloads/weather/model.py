@@ -215,8 +215,27 @@ class Stepper:
 
 
 def compulsory_bytes(grid: Grid) -> int:
-    """Bytes one step must move: both leapfrog levels of h, u, v read once and written once
-    (the new level and the filtered current one), plus the static fields read once."""
+    """Bytes one step must move at minimum, the figure effective bandwidth is based on.
+
+    Counted: the two leapfrog levels of ``h``, ``u``, ``v`` read once (the step needs the
+    previous level for ``new = old + 2 dt T`` and the current one for ``T``), two levels
+    written once (the new level and the RAW-filtered current one, over the previous
+    level), and the static inputs read once: topography and the Coriolis field (a full 2-D
+    field: it depends on longitude in the rotated test cases) and the metric rows.
+
+    Not counted, as STREAM does not count them either: the read a write-allocate cache
+    does before writing the new level, and the polar filter's gain table (a function of
+    latitude and wavenumber that could be recomputed; the kernel reads the half it needs,
+    about 2.8 MB per step at 0.25 deg).  Both make the true traffic larger than this
+    figure, so the effective bandwidth it gives is a lower bound on the real one.
+
+    Examples
+    --------
+    >>> from workloads.weather.grid import make_grid
+    >>> g = make_grid(1.0)
+    >>> round(compulsory_bytes(g) / (8 * g.nlat * g.nlon), 2)  # 12 field passes + hs + f
+    14.05
+    """
     n_c = grid.nlat * grid.nlon
     n_v = (grid.nlat + 1) * grid.nlon
     prognostic = 2 * (n_c + n_c + n_v)  # two levels of h, u, v
