@@ -8,8 +8,8 @@ arguments, not types), and each evaluates every expression in the same order as
 Speed comes from streaming every input once: ``hdiff`` walks each (level,
 latitude band) row by row with small ring buffers of padded input rows,
 Laplacian rows and flux rows that stay in L1/L2, and ``vadv`` sweeps a strip of
-one latitude row through all levels with its Thomas coefficients in a per-thread
-scratch that stays in L2.  Work is split into one contiguous run of tasks per
+consecutive points of the (lat, lon) plane through all levels with its Thomas
+coefficients in a per-thread scratch that stays in L2.  Work is split into one contiguous run of tasks per
 thread, and scratch is allocated once per thread, outside the loops.
 """
 
@@ -21,15 +21,6 @@ from numba import njit, prange
 from .canonical_reference import BET_M, BET_P
 
 __all__ = ["hdiff_kernel", "vadv_kernel"]
-
-
-@njit(cache=True, inline="always")
-def _src_row(src, south, north, lev, g):
-    if g < 0:
-        return south[lev, g + 2]
-    if g >= src.shape[1]:
-        return north[lev, g - src.shape[1]]
-    return src[lev, g]
 
 
 @njit(cache=True, inline="always")
@@ -45,6 +36,21 @@ def _load_row(dst, row, lon_halo, nlon):
         dst[1] = row[nlon - 1]
         dst[nlon + 2] = row[0]
         dst[nlon + 3] = row[1]
+
+
+@njit(cache=True, inline="always")
+def _load_src_row(dst, src, lev, g, lon_halo):
+    # dst holds lon -2 .. nlon + 1 of source row g.  Without a lon halo the grid
+    # is global: longitude wraps, and a row beyond a pole is the row at the same
+    # latitude on the other side, 180 degrees of longitude away.
+    nlat, nlon = src.shape[1], src.shape[2] - 2 * lon_halo
+    if lon_halo == 0 and (g < 0 or g >= nlat):
+        row = src[lev, -1 - g if g < 0 else 2 * nlat - 1 - g]
+        half = nlon // 2
+        for i in range(nlon + 4):
+            dst[i] = row[(i - 2 + half) % nlon]
+    else:
+        _load_row(dst, src[lev, g], lon_halo, nlon)
 
 
 @njit(cache=True, inline="always")
@@ -65,13 +71,13 @@ def _fly_row(dst, lap_lo, lap_hi, in_lo, in_hi, nlon):
 
 
 @njit(cache=True, parallel=True)
-def hdiff_kernel(src, south, north, lat0, lon_halo, coeff, nbands, nchunks, out):
+def hdiff_kernel(src, lat0, lon_halo, coeff, nbands, nchunks, out):
     """COSMO horizontal diffusion with flux limiter into ``out`` (nlev, nout, nlon).
 
-    Output row ``j`` is centred on source row ``lat0 + j``; source rows below 0 come
-    from ``south`` (2 ghost rows) and rows past the end from ``north``.  With
-    ``lon_halo == 2`` the source rows carry 2 halo columns each side; with 0 they
-    are periodic in longitude.  ``coeff`` is ``out``-shaped, or (1, 1, 1) for a
+    Output row ``j`` is centred on source row ``lat0 + j``.  With ``lon_halo == 2``
+    the source carries 2 halo rows and columns on each side; with 0 it is a whole
+    global grid, periodic in longitude, whose rows beyond the poles are folded
+    across them (the rows ``accel.halo.ghost_rows`` builds, without a copy).  ``coeff`` is ``out``-shaped, or (1, 1, 1) for a
     constant.  Work is split into ``nlev * nbands`` (level, latitude band) tasks
     handed out as ``nchunks`` contiguous runs.
     """
@@ -95,9 +101,7 @@ def hdiff_kernel(src, south, north, lat0, lon_halo, coeff, nbands, nchunks, out)
             g0 = lat0 + j0
             # prime the rings: input rows j0-2 .. j0+1, lap rows j0-1 and j0, fly row j0-1
             for d in range(-2, 2):
-                _load_row(
-                    rows_in[(d + 4) % 4], _src_row(src, south, north, lev, g0 + d), lon_halo, nlon
-                )
+                _load_src_row(rows_in[(d + 4) % 4], src, lev, g0 + d, lon_halo)
             _lap_row(laps[1], rows_in[2], rows_in[3], rows_in[0], nlon)
             _lap_row(laps[0], rows_in[3], rows_in[0], rows_in[1], nlon)
             _fly_row(flys[1], laps[1], laps[0], rows_in[3], rows_in[0], nlon)
@@ -105,12 +109,7 @@ def hdiff_kernel(src, south, north, lat0, lon_halo, coeff, nbands, nchunks, out)
                 t = j - j0
                 c = rows_in[t % 4]
                 up = rows_in[(t + 1) % 4]
-                _load_row(
-                    rows_in[(t + 2) % 4],
-                    _src_row(src, south, north, lev, g0 + t + 2),
-                    lon_halo,
-                    nlon,
-                )
+                _load_src_row(rows_in[(t + 2) % 4], src, lev, g0 + t + 2, lon_halo)
                 nx = rows_in[(t + 2) % 4]
                 lap_c = laps[t % 2]
                 lap_up = laps[(t + 1) % 2]
@@ -143,15 +142,26 @@ def hdiff_kernel(src, south, north, lat0, lon_halo, coeff, nbands, nchunks, out)
 
 
 @njit(cache=True, inline="always")
-def _wsum(dst, w, i0, n, nlon, wrap):
-    # w[i + 1] + w[i] over the strip; only the last column of a row can wrap
-    m = n - 1 if wrap and i0 + n == nlon else n
-    east = w[i0 + 1 : i0 + m + 1]
-    here = w[i0 : i0 + m]
-    for i in range(m):
-        dst[i] = east[i] + here[i]
-    if m < n:
-        dst[n - 1] = w[0] + w[nlon - 1]
+def _wsum_flat(dst, wk, p0, n, nlon, wrap):
+    # dst[q] = w[i + 1] + w[i] at flattened plane points p0 .. p0 + n - 1 of one level;
+    # wk is that level's (nlat, ncol) plane.  Rows are done segment by segment.
+    q = 0
+    while q < n:
+        p = p0 + q
+        j = p // nlon
+        i0 = p - j * nlon
+        m = min(n - q, nlon - i0)
+        row = wk[j]
+        last = wrap and i0 + m == nlon
+        mm = m - 1 if last else m
+        east = row[i0 + 1 : i0 + mm + 1]
+        here = row[i0 : i0 + mm]
+        d = dst[q : q + mm]
+        for i in range(mm):
+            d[i] = east[i] + here[i]
+        if last:
+            dst[q + m - 1] = row[0] + row[nlon - 1]
+        q += m
 
 
 @njit(cache=True, parallel=True)
@@ -160,35 +170,38 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
 
     ``wcon`` is averaged over lon columns ``i`` and ``i + 1``: with ``wrap`` it has
     ``nlon`` columns and ``i + 1`` wraps around; otherwise it has ``nlon + 1``.
-    Columns are processed in strips of ``strip`` longitudes of one latitude row;
-    the strips are handed out as ``nchunks`` contiguous runs.  Needs ``nlev >= 2``.
+    Columns are processed in strips of ``strip`` consecutive points of the
+    flattened (lat, lon) plane, so a strip may span several latitude rows and each
+    level contributes one contiguous run per field; the strips are handed out as
+    ``nchunks`` contiguous runs.  Needs ``nlev >= 2``.
     """
     nlev, nlat, nlon = out.shape
-    nstrips = (nlon + strip - 1) // strip
-    ntasks = nlat * nstrips
+    m = nlat * nlon
+    uts3 = utens_stage.reshape(nlev, m)
+    us3 = u_stage.reshape(nlev, m)
+    up3 = u_pos.reshape(nlev, m)
+    ut3 = utens.reshape(nlev, m)
+    out3 = out.reshape(nlev, m)
+    ntasks = (m + strip - 1) // strip
     for chunk in prange(nchunks):
         ccol = np.empty((nlev, strip))
         dcol = np.empty((nlev, strip))
         # u_pos is needed again in the back substitution; keeping the strip's copy
-        # in L2 saves re-reading it from memory (1 of the 6 compulsory streams)
+        # in L2 saves re-reading it from memory
         upos = np.empty((nlev, strip))
         wsum = np.empty((2, strip))
         for task in range(chunk * ntasks // nchunks, (chunk + 1) * ntasks // nchunks):
-            j = task // nstrips
-            i0 = (task % nstrips) * strip
-            n = min(strip, nlon - i0)
-
-            # Row slices offset by i0 keep every index a plain loop counter, so no
-            # negative-index wraparound code blocks vectorisation.
-            i1 = i0 + n
+            p0 = task * strip
+            n = min(strip, m - p0)
+            i1 = p0 + n
             # top level: no level above
-            _wsum(wsum[1], wcon[1, j], i0, n, nlon, wrap)
+            _wsum_flat(wsum[1], wcon[1], p0, n, nlon, wrap)
             whi = wsum[1]
-            usk = u_stage[0, j, i0:i1]
-            usp = u_stage[1, j, i0:i1]
-            up = u_pos[0, j, i0:i1]
-            ut = utens[0, j, i0:i1]
-            uts = utens_stage[0, j, i0:i1]
+            usk = us3[0, p0:i1]
+            usp = us3[1, p0:i1]
+            up = up3[0, p0:i1]
+            ut = ut3[0, p0:i1]
+            uts = uts3[0, p0:i1]
             cc0 = ccol[0]
             dc0 = dcol[0]
             upc = upos[0]
@@ -207,13 +220,13 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
             for k in range(1, nlev - 1):
                 wlo = wsum[k % 2]
                 whi = wsum[(k + 1) % 2]
-                _wsum(whi, wcon[k + 1, j], i0, n, nlon, wrap)
-                usm = u_stage[k - 1, j, i0:i1]
-                usk = u_stage[k, j, i0:i1]
-                usp = u_stage[k + 1, j, i0:i1]
-                up = u_pos[k, j, i0:i1]
-                ut = utens[k, j, i0:i1]
-                uts = utens_stage[k, j, i0:i1]
+                _wsum_flat(whi, wcon[k + 1], p0, n, nlon, wrap)
+                usm = us3[k - 1, p0:i1]
+                usk = us3[k, p0:i1]
+                usp = us3[k + 1, p0:i1]
+                up = up3[k, p0:i1]
+                ut = ut3[k, p0:i1]
+                uts = uts3[k, p0:i1]
                 ccm = ccol[k - 1]
                 dcm = dcol[k - 1]
                 cck = ccol[k]
@@ -237,11 +250,11 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
             # bottom level: no level below
             k = nlev - 1
             wlo = wsum[k % 2]
-            usm = u_stage[k - 1, j, i0:i1]
-            usk = u_stage[k, j, i0:i1]
-            up = u_pos[k, j, i0:i1]
-            ut = utens[k, j, i0:i1]
-            uts = utens_stage[k, j, i0:i1]
+            usm = us3[k - 1, p0:i1]
+            usk = us3[k, p0:i1]
+            up = up3[k, p0:i1]
+            ut = ut3[k, p0:i1]
+            uts = uts3[k, p0:i1]
             ccm = ccol[k - 1]
             dcm = dcol[k - 1]
             dck = dcol[k]
@@ -256,12 +269,12 @@ def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip
                 dck[i] = (d - dcm[i] * acol) * divided
 
             # back substitution; dcol[k] is overwritten by the solution of level k
-            orow = out[k, j, i0:i1]
+            orow = out3[k, p0:i1]
             for i in range(n):
                 orow[i] = dtr_stage * (dck[i] - up[i])
             for k in range(nlev - 2, -1, -1):
                 up = upos[k]
-                orow = out[k, j, i0:i1]
+                orow = out3[k, p0:i1]
                 cck = ccol[k]
                 dck = dcol[k]
                 dcp = dcol[k + 1]

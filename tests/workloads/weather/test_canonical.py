@@ -9,7 +9,7 @@ from accel.halo import pad, run_steps, split_lat
 from workloads.weather import canonical, canonical_reference
 from workloads.weather.canonical import hdiff, vadv
 
-SHAPES = [(1, 4, 6), (3, 7, 10), (2, 13, 16)]
+SHAPES = [(1, 4, 6), (3, 7, 10), (2, 13, 16), (2, 2, 4)]
 
 
 def hdiff_oracle(field, coeff, limit=True):
@@ -124,9 +124,11 @@ def test_vadv_matches_reference_bitwise(rng, shape, staggered, monkeypatch):
     u = _vadv_inputs(rng, shape, staggered)
     expected = canonical_reference.vadv(*u, 0.15)
     np.testing.assert_array_equal(vadv(*u, 0.15), expected)
-    # several strips per row, the last one partial, wrapping in longitude
-    monkeypatch.setattr(canonical, "VADV_STRIP", 4)
-    np.testing.assert_array_equal(vadv(*u, 0.15), expected)
+    # strips shorter and longer than a row: cut inside rows, spanning row ends
+    # (where wcon wraps in longitude), the last one partial
+    for strip in (4, 13):
+        monkeypatch.setattr(canonical, "VADV_STRIP", strip)
+        np.testing.assert_array_equal(vadv(*u, 0.15), expected)
 
 
 def test_vadv_solves_the_tridiagonal_system(rng):
