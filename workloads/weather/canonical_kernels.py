@@ -5,12 +5,16 @@ them.  Each one is a single compiled signature (halo variants are runtime
 arguments, not types), and each evaluates every expression in the same order as
 :mod:`.canonical_reference`, so the results agree bit for bit.
 
-Speed comes from streaming every input once: ``hdiff`` walks each (level,
-latitude band) row by row with small ring buffers of padded input rows,
-Laplacian rows and flux rows that stay in L1/L2, and ``vadv`` sweeps a strip of
-consecutive points of the (lat, lon) plane through all levels with its Thomas
-coefficients in a per-thread scratch that stays in L2.  Work is split into one contiguous run of tasks per
-thread, and scratch is allocated once per thread, outside the loops.
+Speed comes from streaming every input once.  ``hdiff`` walks each (level,
+latitude band) row by row and reads the input rows in place: only the two
+wrapped columns at each end take scalar code, and only the folded rows beyond a
+pole are copied.  Its two-row buffers of Laplacians and lat fluxes stay in L1/L2.
+Reading in place instead of copying each row into a padded buffer cut its
+compute by ~17 % and raised it from ~62 % to ~72 % of the STREAM triad.
+``vadv`` sweeps a strip of consecutive points of the (lat, lon) plane through
+all levels with its Thomas coefficients in a per-thread scratch that stays in
+L2.  Work is split into one contiguous run of tasks per thread, and scratch is
+allocated once per thread, outside the loops.
 """
 
 from __future__ import annotations
@@ -24,50 +28,84 @@ __all__ = ["hdiff_kernel", "vadv_kernel"]
 
 
 @njit(cache=True, inline="always")
-def _load_row(dst, row, lon_halo, nlon):
-    # dst holds lon -2 .. nlon + 1
-    if lon_halo == 2:
-        for i in range(nlon + 4):
-            dst[i] = row[i]
-    else:
-        for i in range(nlon):
-            dst[i + 2] = row[i]
-        dst[0] = row[nlon - 2]
-        dst[1] = row[nlon - 1]
-        dst[nlon + 2] = row[0]
-        dst[nlon + 3] = row[1]
+def _lon(row, i, o, nlon):
+    # the value at longitude i of a source row with o halo columns each side; without
+    # a halo (o == 0) longitude wraps
+    if o:
+        return row[i + o]
+    return row[i % nlon]
 
 
 @njit(cache=True, inline="always")
-def _load_src_row(dst, src, lev, g, lon_halo):
-    # dst holds lon -2 .. nlon + 1 of source row g.  Without a lon halo the grid
-    # is global: longitude wraps, and a row beyond a pole is the row at the same
-    # latitude on the other side, 180 degrees of longitude away.
-    nlat, nlon = src.shape[1], src.shape[2] - 2 * lon_halo
+def _src_row(src, lev, g, lon_halo, fold):
+    # Source row g as stored.  On a global grid (no halo) a row beyond a pole is the
+    # row at the same latitude on the other side, 180 degrees of longitude away:
+    # written into fold, rotated.
+    nlat = src.shape[1]
     if lon_halo == 0 and (g < 0 or g >= nlat):
+        nlon = src.shape[2]
         row = src[lev, -1 - g if g < 0 else 2 * nlat - 1 - g]
         half = nlon // 2
-        for i in range(nlon + 4):
-            dst[i] = row[(i - 2 + half) % nlon]
-    else:
-        _load_row(dst, src[lev, g], lon_halo, nlon)
+        for i in range(nlon - half):
+            fold[i] = row[i + half]
+        for i in range(half):
+            fold[nlon - half + i] = row[i]
+        return fold
+    return src[lev, g]
 
 
 @njit(cache=True, inline="always")
-def _lap_row(dst, dn, c, up, nlon):
-    # dst holds lon -1 .. nlon; rows hold lon -2 .. nlon + 1
-    for i in range(1, nlon + 3):
-        dst[i - 1] = 4.0 * c[i] - (c[i + 1] + c[i - 1] + up[i] + dn[i])
+def _lap_at(dn, c, up, i, o, nlon):
+    return 4.0 * _lon(c, i, o, nlon) - (
+        _lon(c, i + 1, o, nlon)
+        + _lon(c, i - 1, o, nlon)
+        + _lon(up, i, o, nlon)
+        + _lon(dn, i, o, nlon)
+    )
 
 
 @njit(cache=True, inline="always")
-def _fly_row(dst, lap_lo, lap_hi, in_lo, in_hi, nlon):
+def _lap_row(dst, dn, c, up, o, nlon):
+    # dst[i + 1] is the Laplacian at lon i = -1 .. nlon.  The interior reads the
+    # rows in place (views from lon 0, every index a plain counter, so the loop
+    # vectorises); the 2 columns at each end wrap.
+    dnv, cv, upv = dn[o:], c[o:], up[o:]
+    for q in range(nlon - 2):
+        dst[q + 2] = 4.0 * cv[q + 1] - (cv[q + 2] + cv[q] + upv[q + 1] + dnv[q + 1])
+    for i in (-1, 0, nlon - 1, nlon):
+        dst[i + 1] = _lap_at(dn, c, up, i, o, nlon)
+
+
+@njit(cache=True, inline="always")
+def _fly_row(dst, lap_lo, lap_hi, in_lo, in_hi, o, nlon):
     # flux through the face between two rows, limited where it runs down the gradient
+    lo, hi = in_lo[o:], in_hi[o:]
     for i in range(nlon):
         f = lap_hi[i + 1] - lap_lo[i + 1]
-        if f * (in_hi[i + 2] - in_lo[i + 2]) > 0.0:
+        if f * (hi[i] - lo[i]) > 0.0:
             f = 0.0
         dst[i] = f
+
+
+@njit(cache=True, inline="always")
+def _edge_point(i, c, up, nx, lap_c, lap_up, fly_dn, fly_up, crow, orow, o, nlon):
+    # one point of the fused row update below, with longitudes that wrap
+    ci = _lon(c, i, o, nlon)
+    lu = 4.0 * _lon(up, i, o, nlon) - (
+        _lon(up, i + 1, o, nlon) + _lon(up, i - 1, o, nlon) + _lon(nx, i, o, nlon) + ci
+    )
+    lap_up[i + 1] = lu
+    fe = lap_c[i + 2] - lap_c[i + 1]
+    if fe * (_lon(c, i + 1, o, nlon) - ci) > 0.0:
+        fe = 0.0
+    fw = lap_c[i + 1] - lap_c[i]
+    if fw * (ci - _lon(c, i - 1, o, nlon)) > 0.0:
+        fw = 0.0
+    fn = lu - lap_c[i + 1]
+    if fn * (_lon(up, i, o, nlon) - ci) > 0.0:
+        fn = 0.0
+    fly_up[i] = fn
+    orow[i] = ci - crow[i] * (fe - fw + fn - fly_dn[i])
 
 
 @njit(cache=True, parallel=True)
@@ -77,15 +115,17 @@ def hdiff_kernel(src, lat0, lon_halo, coeff, nbands, nchunks, out):
     Output row ``j`` is centred on source row ``lat0 + j``.  With ``lon_halo == 2``
     the source carries 2 halo rows and columns on each side; with 0 it is a whole
     global grid, periodic in longitude, whose rows beyond the poles are folded
-    across them (the rows ``accel.halo.ghost_rows`` builds, without a copy).  ``coeff`` is ``out``-shaped, or (1, 1, 1) for a
-    constant.  Work is split into ``nlev * nbands`` (level, latitude band) tasks
-    handed out as ``nchunks`` contiguous runs.
+    across them (the rows ``accel.halo.ghost_rows`` builds).  ``coeff`` is
+    ``out``-shaped, or (1, 1, 1) for a constant.  Work is split into
+    ``nlev * nbands`` (level, latitude band) tasks handed out as ``nchunks``
+    contiguous runs.
     """
     nlev, nout, nlon = out.shape
+    o = lon_halo
     ntasks = nlev * nbands
     scalar_coeff = coeff.size == 1
     for chunk in prange(nchunks):
-        rows_in = np.empty((4, nlon + 4))
+        folds = np.empty((4, src.shape[2]))
         laps = np.empty((2, nlon + 2))
         flys = np.empty((2, nlon))
         cconst = np.empty(nlon)
@@ -99,46 +139,49 @@ def hdiff_kernel(src, lat0, lon_halo, coeff, nbands, nchunks, out):
             if j1 == j0:
                 continue
             g0 = lat0 + j0
-            # prime the rings: input rows j0-2 .. j0+1, lap rows j0-1 and j0, fly row j0-1
-            for d in range(-2, 2):
-                _load_src_row(rows_in[(d + 4) % 4], src, lev, g0 + d, lon_halo)
-            _lap_row(laps[1], rows_in[2], rows_in[3], rows_in[0], nlon)
-            _lap_row(laps[0], rows_in[3], rows_in[0], rows_in[1], nlon)
-            _fly_row(flys[1], laps[1], laps[0], rows_in[3], rows_in[0], nlon)
+            # prime: lap rows j0-1 and j0, fly row j0-1; row r of the band uses
+            # fold slot r % 4, so a folded row lives until its slot comes round
+            r_2 = _src_row(src, lev, g0 - 2, o, folds[2])
+            r_1 = _src_row(src, lev, g0 - 1, o, folds[3])
+            c = _src_row(src, lev, g0, o, folds[0])
+            up = _src_row(src, lev, g0 + 1, o, folds[1])
+            _lap_row(laps[1], r_2, r_1, c, o, nlon)
+            _lap_row(laps[0], r_1, c, up, o, nlon)
+            _fly_row(flys[1], laps[1], laps[0], r_1, c, o, nlon)
             for j in range(j0, j1):
                 t = j - j0
-                c = rows_in[t % 4]
-                up = rows_in[(t + 1) % 4]
-                _load_src_row(rows_in[(t + 2) % 4], src, lev, g0 + t + 2, lon_halo)
-                nx = rows_in[(t + 2) % 4]
+                nx = _src_row(src, lev, g0 + t + 2, o, folds[(t + 2) % 4])
                 lap_c = laps[t % 2]
                 lap_up = laps[(t + 1) % 2]
                 # the two halo columns of the next Laplacian row; the rest is fused below
-                lap_up[0] = 4.0 * up[1] - (up[2] + up[0] + nx[1] + c[1])
-                lap_up[nlon + 1] = 4.0 * up[nlon + 2] - (
-                    up[nlon + 3] + up[nlon + 1] + nx[nlon + 2] + c[nlon + 2]
-                )
+                lap_up[0] = _lap_at(c, up, nx, -1, o, nlon)
+                lap_up[nlon + 1] = _lap_at(c, up, nx, nlon, o, nlon)
                 fly_dn = flys[(t + 1) % 2]
                 fly_up = flys[t % 2]
                 crow = cconst if scalar_coeff else coeff[lev, j]
                 orow = out[lev, j]
                 # One fused pass per row: the next row's Laplacian, the limited fluxes
                 # (each lon flux evaluated as the east face of i and again as the west
-                # face of i + 1, cheaper than a store and reload) and the update.
-                for i in range(nlon):
-                    lu = 4.0 * up[i + 2] - (up[i + 3] + up[i + 1] + nx[i + 2] + c[i + 2])
-                    lap_up[i + 1] = lu
-                    fe = lap_c[i + 2] - lap_c[i + 1]
-                    if fe * (c[i + 3] - c[i + 2]) > 0.0:
+                # face of i + 1, cheaper than a store and reload) and the update.  The
+                # rows are read in place: views from lon 0, interior points i = q + 1.
+                cv, upv, nxv = c[o:], up[o:], nx[o:]
+                for q in range(nlon - 2):
+                    lu = 4.0 * upv[q + 1] - (upv[q + 2] + upv[q] + nxv[q + 1] + cv[q + 1])
+                    lap_up[q + 2] = lu
+                    fe = lap_c[q + 3] - lap_c[q + 2]
+                    if fe * (cv[q + 2] - cv[q + 1]) > 0.0:
                         fe = 0.0
-                    fw = lap_c[i + 1] - lap_c[i]
-                    if fw * (c[i + 2] - c[i + 1]) > 0.0:
+                    fw = lap_c[q + 2] - lap_c[q + 1]
+                    if fw * (cv[q + 1] - cv[q]) > 0.0:
                         fw = 0.0
-                    fn = lu - lap_c[i + 1]
-                    if fn * (up[i + 2] - c[i + 2]) > 0.0:
+                    fn = lu - lap_c[q + 2]
+                    if fn * (upv[q + 1] - cv[q + 1]) > 0.0:
                         fn = 0.0
-                    fly_up[i] = fn
-                    orow[i] = c[i + 2] - crow[i] * (fe - fw + fn - fly_dn[i])
+                    fly_up[q + 1] = fn
+                    orow[q + 1] = cv[q + 1] - crow[q + 1] * (fe - fw + fn - fly_dn[q + 1])
+                for i in (0, nlon - 1):
+                    _edge_point(i, c, up, nx, lap_c, lap_up, fly_dn, fly_up, crow, orow, o, nlon)
+                c, up = up, nx
 
 
 @njit(cache=True, inline="always")

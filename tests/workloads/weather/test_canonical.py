@@ -63,6 +63,16 @@ def test_hdiff_included_halo_matches_reference_bitwise(rng, shape):
     np.testing.assert_array_equal(got, canonical_reference.hdiff_padded(padded, coeff))
 
 
+@pytest.mark.parametrize("nlon", [1, 2, 3])
+def test_hdiff_included_halo_narrow_blocks_match_reference_bitwise(rng, nlon):
+    # blocks so narrow that the in-place interior loop is empty or one point wide
+    # and the wrapped end columns overlap
+    padded = rng.random((2, 9, nlon + 4))
+    coeff = 0.2 * rng.random((2, 5, nlon))
+    got = hdiff(padded, coeff, halo="included")
+    np.testing.assert_array_equal(got, canonical_reference.hdiff_padded(padded, coeff))
+
+
 def test_hdiff_reference_matches_scalar_oracle_and_limiter_engages(rng):
     field = rng.random((2, 6, 8))
     coeff = 0.1 + 0.1 * rng.random(field.shape)
