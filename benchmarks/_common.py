@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -33,11 +32,17 @@ def summary(times: list[float]) -> dict[str, float]:
 def _child(conn, paths, run):
     import numpy as np
 
+    from accel.machine import peak_rss_since_reset_bytes, reset_peak_rss, rss_bytes
+
     data = tuple(np.load(p, allow_pickle=False) for p in paths)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # ru_maxrss would carry the parent's high-water mark across fork + exec, so the
+    # peak is reset here (Linux /proc/self/clear_refs) once the inputs are loaded.
+    before = rss_bytes()
+    if not reset_peak_rss():
+        conn.send((None, None))
+        return
     run(data)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    conn.send((before * 1024, after * 1024))
+    conn.send((before, peak_rss_since_reset_bytes()))
     conn.close()
 
 
@@ -64,6 +69,8 @@ def peak_memory(arrays: tuple, run: Callable[[tuple], object]) -> dict[str, int]
         proc.start()
         before, after = parent.recv()
         proc.join()
+    if before is None:
+        return {"peak_rss_bytes": None, "extra_peak_bytes": None}
     return {"peak_rss_bytes": after, "extra_peak_bytes": max(0, after - before)}
 
 
