@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from accel.sphere import wrapped_radians_nb
+
 __all__ = ["SkyGrid", "make_grid", "cell_ids", "counting_sort"]
 
 # Mean catalog points per cell: a few keeps both the cell overhead and the
@@ -88,15 +90,19 @@ def ra_cell_of(ra, n_ra):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
-def _cell_ids(ra, dec, zone_height, n_ra, zone_start, out):  # pragma: no cover - compiled
+def _cell_ids(ra, dec, scale, zone_height, n_ra, zone_start, out):  # pragma: no cover - compiled
     n_zones = n_ra.shape[0]
     for i in prange(ra.shape[0]):
-        z = zone_of(dec[i], zone_height, n_zones)
-        out[i] = zone_start[z] + ra_cell_of(ra[i], n_ra[z])
+        r, d = wrapped_radians_nb(ra[i], dec[i], scale)
+        z = zone_of(d, zone_height, n_zones)
+        out[i] = zone_start[z] + ra_cell_of(r, n_ra[z])
 
 
-def cell_ids(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> np.ndarray:
-    """Cell id of each point; RA must lie in [0, 2 pi) and Dec in [-pi/2, pi/2].
+def cell_ids(ra: np.ndarray, dec: np.ndarray, grid: SkyGrid, scale: float = 1.0) -> np.ndarray:
+    """Cell id of each point; angles are ``ra * scale``, ``dec * scale`` radians.
+
+    ``scale`` is 1 for radians and pi/180 for degrees, so degree inputs need no
+    converted copy.  RA is wrapped into [0, 2 pi); Dec must lie in [-pi/2, pi/2].
 
     Examples
     --------
@@ -104,8 +110,8 @@ def cell_ids(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> np.ndarr
     >>> int(cell_ids(np.array([0.0]), np.array([-np.pi / 2]), grid)[0])
     0
     """
-    out = np.empty(ra_rad.shape[0], dtype=np.int64)
-    _cell_ids(ra_rad, dec_rad, grid.zone_height, grid.n_ra, grid.zone_start, out)
+    out = np.empty(ra.shape[0], dtype=np.int64)
+    _cell_ids(ra, dec, float(scale), grid.zone_height, grid.n_ra, grid.zone_start, out)
     return out
 
 

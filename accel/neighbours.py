@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from accel.buckets import SkyGrid, cell_ids, counting_sort, make_grid, zone_of
-from accel.sphere import ra_half_width, ra_half_width_nb, separation_nb
+from accel.sphere import ra_half_width, ra_half_width_nb, separation_nb, wrapped_radians_nb
 
 __all__ = ["Buckets", "bucket_points", "pairs_within", "nearest", "prepare_queries"]
 
@@ -45,31 +45,32 @@ class Buckets:
 
 
 @njit(cache=True, parallel=True)
-def _gather(ra, dec, order, ra_out, dec_out, xyz):  # pragma: no cover - compiled
+def _gather(ra, dec, scale, order, xyz, ra_out, dec_out):  # pragma: no cover - compiled
     # Two loops on purpose: the bare gather keeps many cache misses in flight at
-    # once, which a loop that also does trig per point would not.
+    # once, which a loop that also does trig per point would not.  The angles wait
+    # in the first two columns of ``xyz`` so no extra array is touched.
+    keep = ra_out.shape[0] > 0
     for s in prange(order.shape[0]):
         i = order[s]
-        ra_out[s] = ra[i]
-        dec_out[s] = dec[i]
+        r, d = wrapped_radians_nb(ra[i], dec[i], scale)
+        xyz[s, 0] = r
+        xyz[s, 1] = d
+        if keep:
+            ra_out[s] = r
+            dec_out[s] = d
     for s in prange(order.shape[0]):
-        r = ra_out[s]
-        d = dec_out[s]
+        r = xyz[s, 0]
+        d = xyz[s, 1]
         c = math.cos(d)
         xyz[s, 0] = c * math.cos(r)
         xyz[s, 1] = c * math.sin(r)
         xyz[s, 2] = math.sin(d)
 
 
-def _sorted_copies(ra: np.ndarray, dec: np.ndarray, order: np.ndarray):
-    n = order.shape[0]
-    ra_s, dec_s, xyz = np.empty(n), np.empty(n), np.empty((n, 3))
-    _gather(ra, dec, order, ra_s, dec_s, xyz)
-    return ra_s, dec_s, xyz
-
-
-def bucket_points(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> Buckets:
+def bucket_points(ra: np.ndarray, dec: np.ndarray, grid: SkyGrid, scale: float = 1.0) -> Buckets:
     """Sort points into ``grid``'s cells and lay their unit vectors out in cell order.
+
+    Angles are ``ra * scale``, ``dec * scale`` radians (scale pi/180 for degrees).
 
     Examples
     --------
@@ -77,8 +78,10 @@ def bucket_points(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> Buc
     >>> b.order.tolist()
     [1, 0]
     """
-    order, cell_start = counting_sort(cell_ids(ra_rad, dec_rad, grid), grid.n_cells)
-    return Buckets(grid, order, cell_start, _sorted_copies(ra_rad, dec_rad, order)[2])
+    order, cell_start = counting_sort(cell_ids(ra, dec, grid, scale), grid.n_cells)
+    xyz = np.empty((order.shape[0], 3))
+    _gather(ra, dec, float(scale), order, xyz, np.empty(0), np.empty(0))
+    return Buckets(grid, order, cell_start, xyz)
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,13 @@ class Queries:
     xyz: np.ndarray
 
 
-def prepare_queries(ra_rad: np.ndarray, dec_rad: np.ndarray, grid: SkyGrid) -> Queries:
-    """Sort queries into ``grid``'s cell order and copy what the kernels read."""
-    visit, _ = counting_sort(cell_ids(ra_rad, dec_rad, grid), grid.n_cells)
-    return Queries(visit, *_sorted_copies(ra_rad, dec_rad, visit))
+def prepare_queries(ra: np.ndarray, dec: np.ndarray, grid: SkyGrid, scale: float = 1.0) -> Queries:
+    """Sort queries into ``grid``'s cell order and copy what the kernels read (radians)."""
+    visit, _ = counting_sort(cell_ids(ra, dec, grid, scale), grid.n_cells)
+    n = visit.shape[0]
+    ra_s, dec_s, xyz = np.empty(n), np.empty(n), np.empty((n, 3))
+    _gather(ra, dec, float(scale), visit, xyz, ra_s, dec_s)
+    return Queries(visit, ra_s, dec_s, xyz)
 
 
 @njit(cache=True, inline="always")
@@ -201,11 +207,14 @@ def pairs_within(
     p_ra: np.ndarray,
     p_dec: np.ndarray,
     radius_rad: float,
+    *,
+    degrees: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs closer than ``radius_rad``: ``(query_idx, point_idx, sep_rad)``.
 
-    Inputs are clean radians (RA in [0, 2 pi), Dec in [-pi/2, pi/2]); the caller
-    validates.  Output is sorted by query index, then point index.
+    Inputs are clean angles, radians unless ``degrees`` (RA any value, Dec within
+    +-90 deg); the caller validates.  Output is sorted by query index, then point
+    index.
 
     Examples
     --------
@@ -214,9 +223,10 @@ def pairs_within(
     >>> q.tolist(), p.tolist(), bool(np.isclose(s[0], 1e-6))
     ([0], [0], True)
     """
+    scale = math.pi / 180.0 if degrees else 1.0
     grid = make_grid(p_ra.shape[0], radius_rad)
-    buckets = bucket_points(p_ra, p_dec, grid)
-    queries = prepare_queries(q_ra, q_dec, grid)
+    buckets = bucket_points(p_ra, p_dec, grid, scale)
+    queries = prepare_queries(q_ra, q_dec, grid, scale)
     return _pairs(queries, buckets, radius_rad)
 
 

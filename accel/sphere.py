@@ -110,17 +110,22 @@ def ra_half_width_nb(dec, radius):  # pragma: no cover - compiled
     return math.asin(ratio)
 
 
+@njit(cache=True, inline="always")
+def wrapped_radians_nb(ra, dec, scale):  # pragma: no cover - compiled
+    """(ra * scale wrapped into [0, 2 pi), dec * scale): scale pi/180 for degrees, 1 for radians."""
+    r = ra * scale
+    if r < 0.0 or r >= TWO_PI:
+        r = r % TWO_PI
+        if r >= TWO_PI:  # a tiny negative can round up to 2 pi
+            r = 0.0
+    return r, dec * scale
+
+
 @njit(cache=True, parallel=True)
 def _radians_wrapped(ra_deg, dec_deg, ra_out, dec_out):  # pragma: no cover - compiled
     scale = math.pi / 180.0
     for i in prange(ra_deg.shape[0]):
-        r = ra_deg[i] * scale
-        if r < 0.0 or r >= TWO_PI:
-            r = r % TWO_PI
-            if r >= TWO_PI:  # a tiny negative can round up to 2 pi
-                r = 0.0
-        ra_out[i] = r
-        dec_out[i] = dec_deg[i] * scale
+        ra_out[i], dec_out[i] = wrapped_radians_nb(ra_deg[i], dec_deg[i], scale)
 
 
 def radians_wrapped(ra_deg: np.ndarray, dec_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -88,9 +88,12 @@ def match_arrays(
     left = as_catalog((ra1_deg, dec1_deg), "left")
     right = as_catalog((ra2_deg, dec2_deg), "right")
     i, j, sep = pairs_within(
-        *_radians(left.ra_deg, left.dec_deg),
-        *_radians(right.ra_deg, right.dec_deg),
+        left.ra_deg,
+        left.dec_deg,
+        right.ra_deg,
+        right.dec_deg,
         radius_arcsec / ARCSEC_PER_RAD,
+        degrees=True,
     )
     sep *= ARCSEC_PER_RAD
     return i, j, sep
