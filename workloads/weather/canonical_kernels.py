@@ -10,7 +10,8 @@ latitude band) row by row and reads the input rows in place: only the two
 wrapped columns at each end take scalar code, and only the folded rows beyond a
 pole are copied.  Its two-row buffers of Laplacians and lat fluxes stay in L1/L2.
 Reading in place instead of copying each row into a padded buffer cut its
-compute by ~17 % and raised it from ~62 % to ~72 % of the STREAM triad.
+compute by ~17 % and raised it from ~62 % to ~70 % of the STREAM triad on one
+thread (1 and 0.25 deg, 64 levels).
 ``vadv`` sweeps a strip of consecutive points of the (lat, lon) plane through
 all levels with its Thomas coefficients in a per-thread scratch that stays in
 L2.  Work is split into one contiguous run of tasks per thread, and scratch is
