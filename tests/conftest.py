@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 # Keep Numba's on-disk cache inside the checkout so reruns skip compilation.
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".numba_cache"))
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".numba_cache")
+)
 
 
 @pytest.fixture
