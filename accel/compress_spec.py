@@ -7,8 +7,9 @@ specs only through that group, so it never imports domain code.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -17,6 +18,7 @@ from typing import Any
 from accel.compress_fit import PowerLawFit, size_for_seconds
 
 __all__ = [
+    "dask_implementation",
     "ENTRY_POINT_GROUP",
     "ROLES",
     "CompressionSpec",
@@ -99,6 +101,35 @@ class Implementation:
         if self.warmup is not None:
             return self.warmup
         return self.role in ("ours", "ours-dask")
+
+
+def dask_implementation(label: str, run: Callable[[Any, Any], Any]) -> Implementation:
+    """An ``ours-dask`` implementation whose calls share one embedded ``LocalCluster``.
+
+    ``run(inputs, client)`` does one call; the cluster is started once per
+    measurement session, so its start-up is reported, not timed.
+
+    Examples
+    --------
+    >>> impl = dask_implementation("demo (Dask)", lambda inputs, client: inputs)
+    >>> impl.role
+    'ours-dask'
+    """
+    held: dict[str, Any] = {}
+
+    @contextlib.contextmanager
+    def session() -> Iterator[Any]:
+        from accel.cluster import get_client
+
+        with get_client(dashboard=False, quiet=True) as client:
+            held["client"] = client
+            try:
+                yield client
+            finally:
+                held.clear()
+
+    return Implementation(label, "ours-dask", run=lambda inputs: run(inputs, held["client"]),
+                          session=session)  # fmt: skip
 
 
 def _default_size_for_seconds(fit: PowerLawFit, seconds: float) -> int:

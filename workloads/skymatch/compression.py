@@ -14,16 +14,12 @@ Every implementation finds all (left, right) pairs of sources closer than
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import math
 import warnings
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import numpy as np
 
-from accel.compress_spec import CompressionSpec, Implementation
+from accel.compress_spec import CompressionSpec, Implementation, dask_implementation
 
 __all__ = [
     "RADIUS_ARCSEC",
@@ -160,46 +156,22 @@ def same_pairs(
 
 
 def _dask_implementation() -> Implementation:
-    """The Dask path, or a row that says plainly why it is missing."""
-    name = "workloads.skymatch.distributed"
-    label = "accel skymatch (Dask)"
-    if importlib.util.find_spec(name) is None:
-        return Implementation(label, "ours-dask", unavailable=f"{name} does not exist yet")
-    try:
-        from workloads.skymatch import distributed
-    except ImportError as exc:
-        return Implementation(label, "ours-dask", unavailable=f"{name} is not importable ({exc})")
-    fn: Callable | None = getattr(distributed, "crossmatch_dask", None)
-    if fn is None:
-        return Implementation(label, "ours-dask", unavailable=f"{name} has no crossmatch_dask")
-    held: dict[str, Any] = {}
+    from workloads.skymatch.distributed import crossmatch_dask
 
-    @contextlib.contextmanager
-    def session() -> Iterator[Any]:
-        # One embedded LocalCluster for all calls; its start-up is reported, not timed.
-        from accel.cluster import get_client
-
-        with get_client(dashboard=False, quiet=True) as client:
-            held["client"] = client
-            try:
-                yield client
-            finally:
-                held.clear()
-
-    def run(inputs) -> Pairs:
+    def run(inputs, client) -> Pairs:
         ra1, dec1, ra2, dec2 = inputs
         with warnings.catch_warnings():
             # The catalogs travel inside the task graph; dask's size warning says so.
             warnings.filterwarnings("ignore", message=".*Sending large graph.*")
-            table = fn((ra1, dec1), (ra2, dec2), RADIUS_ARCSEC, client=held["client"],
-                       progress=False)  # fmt: skip
+            table = crossmatch_dask((ra1, dec1), (ra2, dec2), RADIUS_ARCSEC, client=client,
+                                    progress=False)  # fmt: skip
         return (
             np.asarray(table["left_index"], dtype=np.int64),
             np.asarray(table["right_index"], dtype=np.int64),
             np.asarray(table["separation_arcsec"], dtype=np.float64),
         )
 
-    return Implementation(label, "ours-dask", run=run, session=session)
+    return dask_implementation("accel skymatch (Dask)", run)
 
 
 def _ours_implementation() -> Implementation:

@@ -20,17 +20,14 @@ whole task, ``ceil(steps / STEPS_PER_CALL)`` calls.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import importlib.util
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from accel.compress_fit import PowerLawFit, size_for_seconds
-from accel.compress_spec import CompressionSpec, Implementation
+from accel.compress_spec import CompressionSpec, Implementation, dask_implementation
 
 __all__ = [
     "CASE",
@@ -215,41 +212,18 @@ def _checkpoint(grid, f, dt: float, previous: Level, current: Level):
 
 
 def _dask_implementation() -> Implementation:
-    name = "workloads.weather.distributed"
-    label = "accel weather (Dask)"
-    if importlib.util.find_spec(name) is None:
-        return Implementation(label, "ours-dask", unavailable=f"{name} does not exist yet")
-    try:
-        from workloads.weather import distributed
-    except ImportError as exc:
-        return Implementation(label, "ours-dask", unavailable=f"{name} is not importable ({exc})")
-    run_dask = getattr(distributed, "run_dask", None)
-    if run_dask is None:
-        return Implementation(label, "ours-dask", unavailable=f"{name} has no run_dask")
-    held: dict[str, Any] = {}
+    from workloads.weather.distributed import run_dask
 
-    @contextlib.contextmanager
-    def session() -> Iterator[Any]:
-        # One embedded LocalCluster for all calls; its start-up is reported, not timed.
-        from accel.cluster import get_client
-
-        with get_client(dashboard=False, quiet=True) as client:
-            held["client"] = client
-            try:
-                yield client
-            finally:
-                held.clear()
-
-    def run(inputs: dict[str, Any]) -> tuple[None, Level]:
+    def run(inputs: dict[str, Any], client) -> tuple[None, Level]:
         g, f, dt = inputs["grid"], inputs["fields"], inputs["dt_s"]
         state = _checkpoint(g, f, dt, inputs["previous"], inputs["current"])
         out = run_dask(state, (1 + STEPS_PER_CALL) * dt / 86400.0, chunks=DASK_BANDS,
-                       client=held["client"], progress=False)  # fmt: skip
+                       client=client, progress=False)  # fmt: skip
         last = out.isel(time=-1)
         # run_dask returns snapshots of the current level only, so only that is compared.
         return None, tuple(np.asarray(last[k].values, dtype=np.float64) for k in ("h", "u", "v"))
 
-    return Implementation(label, "ours-dask", run=run, session=session)
+    return dask_implementation("accel weather (Dask)", run)
 
 
 def compression() -> CompressionSpec:
