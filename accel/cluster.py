@@ -87,8 +87,12 @@ def get_client(
         raise ValueError(f"n_workers must be at least 1; got {n_workers}")
     nthreads = numba_threads or _numba_threads_per_worker(n_workers)
     # numba.set_num_threads is thread-local, so the variable must be in the worker's
-    # environment before it starts; OMP/MKL/OPENBLAS are already 1 in dask's defaults.
-    env_key = "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS"
+    # environment before Numba is imported there.  "nanny.environ" is applied inside
+    # the new worker process; "pre-spawn-environ" would also be written, for good,
+    # into this process's os.environ, and Numba here would then refuse to compile
+    # ("Cannot set NUMBA_NUM_THREADS to a different value once the threads have
+    # been launched").
+    env_key = "distributed.nanny.environ.NUMBA_NUM_THREADS"
     with dask.config.set({env_key: str(nthreads)}):
         cluster = LocalCluster(
             n_workers=n_workers,

@@ -11,7 +11,12 @@ def test_threads_never_oversubscribe():
 
 @pytest.mark.cluster
 def test_embedded_cluster_is_on_loopback_and_sets_numba_threads():
+    import os
+
+    before = os.environ.get("NUMBA_NUM_THREADS")
     with get_client(n_workers=2, dashboard=False, quiet=True) as client:
+        # The workers get the variable; this process (which may run Numba too) does not.
+        assert os.environ.get("NUMBA_NUM_THREADS") == before
         workers = client.scheduler_info()["workers"]
         assert len(workers) == 2
         assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
