@@ -33,8 +33,8 @@ def check_writable(
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(
-            f"{what} {str(path)!r} already exists; choose another path or pass overwrite=True "
-            "(--overwrite on the command line)"
+            f"{what} {str(path)!r} already exists; pass overwrite=True (--overwrite on the "
+            "command line) to replace it, or choose another path"
         )
     if not path.parent.exists():
         raise FileNotFoundError(f"{what} directory {str(path.parent)!r} does not exist")

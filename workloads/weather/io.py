@@ -8,12 +8,12 @@ never half of one.  Reading a checkpoint validates what it finds; nothing is unp
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
+from accel.atomic import atomic_output
 
 __all__ = ["FORMATS", "output_format", "write_dataset", "read_checkpoint"]
 
@@ -35,13 +35,6 @@ def output_format(path: str | os.PathLike) -> str:
     if suffix not in FORMATS:
         raise ValueError(f"path must end in one of {sorted(FORMATS)}; got {str(path)!r}")
     return FORMATS[suffix]
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
 
 
 def write_dataset(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -69,36 +62,17 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = 
     >>> write_dataset(xr.Dataset(), p)
     Traceback (most recent call last):
     ...
-    FileExistsError: output ... already exists; pass overwrite=True (--overwrite) to replace it
+    FileExistsError: output ... already exists; pass overwrite=True (--overwrite on the command line) to replace it, or choose another path
     """
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"ds must be an xarray.Dataset; got {type(ds).__name__}")
-    path = Path(path)
     fmt = output_format(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"output {str(path)!r} already exists; pass overwrite=True (--overwrite) to replace it"
-        )
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"path's folder must exist; got {str(path.parent)!r}")
-    tag = uuid.uuid4().hex[:12]
-    tmp = path.with_name(f".{path.name}.tmp-{tag}")
-    try:
+    with atomic_output(path, overwrite=overwrite) as tmp:
         if fmt == "zarr":
             ds.to_zarr(tmp, mode="w-", consolidated=False)
         else:
             ds.to_netcdf(tmp)  # engine: whichever NetCDF library is installed
-        if path.is_dir() and not path.is_symlink():
-            # A directory cannot be renamed over a non-empty one: move the old aside first.
-            old = path.with_name(f".{path.name}.old-{tag}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            _remove(old)
-        else:
-            os.replace(tmp, path)
-    finally:
-        _remove(tmp)
-    return path
+    return Path(path)
 
 
 def read_checkpoint(path: str | os.PathLike) -> xr.Dataset:
