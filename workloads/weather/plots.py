@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
+from accel.atomic import atomic_output
 
 __all__ = ["plot_state"]
 
@@ -68,12 +69,9 @@ def plot_state(result: xr.Dataset, path: str | os.PathLike, *, time_index: int =
         ax.set_ylabel("latitude (deg)")
     fig.suptitle(f"case {result.attrs.get('case')}, {result.attrs.get('resolution_deg')} deg, "
                  f"day {float(snap.time):g}")  # fmt: skip
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:12]}.png")
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        with atomic_output(path, overwrite=overwrite) as tmp:
+            fig.savefig(tmp, dpi=110, format="png")
     finally:
         plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
     return path
