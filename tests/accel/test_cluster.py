@@ -38,3 +38,13 @@ def test_dashboard_listens_on_loopback_only():
     with get_client(n_workers=1, dashboard=False, quiet=True) as client:
         link = client.dashboard_link
         assert "127.0.0.1" in link and ":8787" not in link
+
+
+@pytest.mark.cluster
+def test_workers_keep_glibc_malloc_defaults():
+    import os
+
+    with get_client(n_workers=1, dashboard=False, quiet=True) as client:
+        # Setting MALLOC_TRIM_THRESHOLD_ at all switches off glibc's dynamic mmap threshold.
+        envs = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+        assert set(envs.values()) == {None}
