@@ -1,20 +1,26 @@
 """Numba kernel of one full model step: tendencies, polar filter and leapfrog-RAW update.
 
-One fused pass over memory per step: latitude rows are split into blocks of
-``ROWS_PER_BLOCK`` rows handed to threads with ``prange``; inside a block the rows are swept
-south to north, and the quantities a row shares with its northern neighbour (mass fluxes,
-potential vorticity on the corners, Bernoulli function) are kept in two-row rolling
-buffers, so each is computed once per block.  A row that needs no polar filtering is
-updated as soon as its tendencies are known; in a polar block the tendencies of all its
-rows wait in a block buffer (a few hundred kilobytes, in cache), are filtered together
-by the batched transform of :mod:`.fourier`, and only then applied.  Every value is
-computed by the same expression from the same inputs whichever block or thread handles
-it, so the result does not depend on the thread count or on how rows are cut into
-blocks, and the order of floating-point operations mirrors :mod:`.reference` (outside
-the polar rows, whose filter uses a different FFT, the two agree bit for bit).
+One fused pass over memory per step.  Latitude rows are cut into an even number of blocks of
+about ``ROWS_PER_BLOCK`` rows, which ``prange`` hands to threads; inside a block the rows are swept south to north.
+What a row shares with its northern neighbour (mass fluxes, potential vorticity on the
+corners, Bernoulli function) is computed once, in one loop over the row, into a two-row
+rolling buffer.  A row that needs no polar filtering is then advanced in three more
+loops (one per field), each computing the tendency, the leapfrog-RAW update and the
+blow-up check of a point while its values are in registers.  In a polar block the
+tendencies of all its rows wait in a block buffer (in cache), are filtered together by
+the batched transform of :mod:`.fourier`, and only then applied.
+
+Row constants enter as reciprocals computed once per row (a multiplication per point
+instead of a division; :mod:`.reference` does the same).  Every value is computed by the
+same expression from the same inputs whichever block or thread handles it, so the result
+does not depend on the thread count or on how rows are cut into blocks, and the order of
+floating-point operations mirrors :mod:`.reference` (outside the polar rows, whose filter
+uses a different FFT, the two agree bit for bit).
 
 Arrays: level 0 (``*0``, filtered previous) is overwritten with the filtered current level;
-level 1 (``*1``, current) is only read; level 2 (``*2``) receives the new level.
+level 1 (``*1``, current) is only read; level 2 (``*2``) receives the new level.  The
+first and last rows of the arrays are treated as the rows next to the poles (a latitude
+band run by :mod:`.blocks` gives them halos whose results it discards).
 """
 
 from __future__ import annotations
@@ -29,218 +35,262 @@ __all__ = ["ROWS_PER_BLOCK", "leapfrog_kernel"]
 
 ROWS_PER_BLOCK = 8
 
+# IEEE division (x / 0 gives inf or NaN, which the blow-up check reports with its place)
+# instead of Python's ZeroDivisionError: the test before each division would keep the
+# loops from vectorising.
+_JIT = {"cache": True, "error_model": "numpy"}
+_INLINE = {**_JIT, "inline": "always"}
 
-# Longitude is periodic: each stencil loop below runs over the columns whose neighbour
-# index needs no wrap-around, and the one column that does is done on its own with the
-# same expression.  Without a conditional index the loops vectorise.
+# Slots of the rolling buffer ``q[slot, row % 2, :]``: mass flux through the east faces
+# of a row, mass flux through its south face, potential vorticity on that face's corners,
+# Bernoulli function of the row.  One array for all four, so the compiler sees a single
+# written object in the loop that fills them and can vectorise it.
+_FU, _FV, _PV, _BE = 0, 1, 2, 3
 
-
-@njit(cache=True, inline="always")
-def _depth(row, h, hs, dep, dsum):
-    """Fluid depth of a row and the sum of each cell's depth with its east neighbour's."""
-    nlon = h.shape[1]
-    for i in range(nlon):
-        dep[i] = h[row, i] - hs[row, i]
-    for i in range(nlon - 1):
-        dsum[i] = dep[i] + dep[i + 1]
-    dsum[nlon - 1] = dep[nlon - 1] + dep[0]
-
-
-@njit(cache=True, inline="always")
-def _mass_flux_u(row, dsum, u, face_u, out):
-    for i in range(out.shape[0]):
-        out[i] = 0.5 * dsum[i] * u[row, i] * face_u
+# Longitude is periodic: each loop below runs over the columns whose neighbour indices
+# need no wrap-around, and the columns that do are done on their own with the same
+# expression.  Without a conditional index the loops vectorise.
 
 
-@njit(cache=True, inline="always")
-def _mass_flux_v(face, nlat, dep_s, dep_n, v, face_v, out):
-    if face == 0 or face == nlat:
-        out[:] = 0.0
-        return
-    fv = face_v[face]
-    for i in range(out.shape[0]):
-        out[i] = 0.5 * (dep_s[i] + dep_n[i]) * v[face, i] * fv
-
-
-@njit(cache=True, inline="always")
-def _pv_point(i, ie, face, u, v, dsum_s, dsum_n, cor, a_s, a_n, dxs, dxn, av, dy_v, out):
-    circ = (v[face, ie] - v[face, i]) * dy_v + (u[face - 1, i] * dxs - u[face, i] * dxn)
-    zeta = circ / av
-    depth_c = (a_s * dsum_s[i] + a_n * dsum_n[i]) / (2.0 * (a_s + a_n))
-    out[i] = (zeta + cor[face, i]) / depth_c
-
-
-@njit(cache=True, inline="always")
-def _pot_vorticity(face, nlat, u, v, dsum_s, dsum_n, cor, area, area_v, dx_u, dy_v, out):
-    """Potential vorticity on the corners of a face row (zero on the poles)."""
-    nlon = out.shape[0]
-    if face == 0 or face == nlat:
-        out[:] = 0.0
-        return
-    a_s, a_n = area[face - 1], area[face]
-    dxs, dxn = dx_u[face - 1], dx_u[face]
-    av = area_v[face]
-    for i in range(nlon - 1):
-        _pv_point(i, i + 1, face, u, v, dsum_s, dsum_n, cor, a_s, a_n, dxs, dxn, av, dy_v, out)
-    _pv_point(nlon - 1, 0, face, u, v, dsum_s, dsum_n, cor, a_s, a_n, dxs, dxn, av, dy_v, out)
-
-
-@njit(cache=True, inline="always")
-def _bernoulli_point(i, iw, row, h, u, v, ws, wn, out):
-    uu, uw = u[row, i], u[row, iw]
-    vs, vn = v[row, i], v[row + 1, i]
+@njit(**_INLINE)
+def _face_point(i, ie, iw, r, s, h, u, v, hs, cor, q, fu, fv, dy_v, dxs, dxn, inv_av, cs, cn,
+                ws, wn):  # fmt: skip
+    """Row ``r`` and face ``r`` (between rows ``r - 1`` and ``r``) at column ``i``."""
+    dn = h[r, i] - hs[r, i]
+    ds = h[r - 1, i] - hs[r - 1, i]
+    sum_n = dn + (h[r, ie] - hs[r, ie])
+    sum_s = ds + (h[r - 1, ie] - hs[r - 1, ie])
+    q[_FU, s, i] = 0.5 * sum_n * u[r, i] * fu
+    q[_FV, s, i] = 0.5 * (ds + dn) * v[r, i] * fv
+    circ = (v[r, ie] - v[r, i]) * dy_v + (u[r - 1, i] * dxs - u[r, i] * dxn)
+    q[_PV, s, i] = (circ * inv_av + cor[r, i]) / (cs * sum_s + cn * sum_n)
+    uu, uw = u[r, i], u[r, iw]
+    vs, vn = v[r, i], v[r + 1, i]
     ke = 0.5 * (0.5 * (uu * uu + uw * uw) + ws * vs * vs + wn * vn * vn)
-    out[i] = ke + GRAVITY_M_S2 * h[row, i]
+    q[_BE, s, i] = ke + GRAVITY_M_S2 * h[r, i]
 
 
-@njit(cache=True, inline="always")
-def _bernoulli(row, h, u, v, w_s, w_n, out):
-    nlon = out.shape[0]
-    ws, wn = w_s[row], w_n[row]
-    _bernoulli_point(0, nlon - 1, row, h, u, v, ws, wn, out)
-    for i in range(1, nlon):
-        _bernoulli_point(i, i - 1, row, h, u, v, ws, wn, out)
+@njit(**_INLINE)
+def _face_flux_point(i, ie, r, s, h, u, v, hs, q, fu, fv):
+    """The two mass fluxes of :func:`_face_point` only (advection runs)."""
+    dn = h[r, i] - hs[r, i]
+    ds = h[r - 1, i] - hs[r - 1, i]
+    sum_n = dn + (h[r, ie] - hs[r, ie])
+    q[_FU, s, i] = 0.5 * sum_n * u[r, i] * fu
+    q[_FV, s, i] = 0.5 * (ds + dn) * v[r, i] * fv
 
 
-@njit(cache=True, inline="always")
-def _tend_h(fs, gs, gn, area_j, th):
-    nlon = th.shape[0]
-    th[0] = -((fs[0] - fs[nlon - 1]) + (gn[0] - gs[0])) / area_j
-    for i in range(1, nlon):
-        th[i] = -((fs[i] - fs[i - 1]) + (gn[i] - gs[i])) / area_j
+@njit(**_JIT)
+def _faces(r, h, u, v, hs, cor, area, area_v, dx_u, dy_v, face_u, face_v, w_s, w_n, q,
+           advect_only):  # fmt: skip
+    """Fill slot ``r % 2`` of ``q`` with the quantities of row ``r`` and face ``r``.
+
+    Faces 0 and ``nlat`` are the poles: no flux, potential vorticity zero (it multiplies
+    zero fluxes only).  Row ``nlat`` does not exist.
+    """
+    nlat, nlon = h.shape
+    s = r % 2
+    if r == 0 or r == nlat:
+        q[_FV, s, :] = 0.0
+        q[_PV, s, :] = 0.0
+        if r == nlat:
+            return
+        for i in range(nlon):
+            ie, iw = (i + 1) % nlon, (i - 1) % nlon
+            sum_n = (h[r, i] - hs[r, i]) + (h[r, ie] - hs[r, ie])
+            q[_FU, s, i] = 0.5 * sum_n * u[r, i] * face_u
+            uu, uw = u[r, i], u[r, iw]
+            vs, vn = v[r, i], v[r + 1, i]
+            ke = 0.5 * (0.5 * (uu * uu + uw * uw) + w_s[r] * vs * vs + w_n[r] * vn * vn)
+            q[_BE, s, i] = ke + GRAVITY_M_S2 * h[r, i]
+        return
+    fv = face_v[r]
+    last = nlon - 1
+    if advect_only:
+        for i in range(last):
+            _face_flux_point(i, i + 1, r, s, h, u, v, hs, q, face_u, fv)
+        _face_flux_point(last, 0, r, s, h, u, v, hs, q, face_u, fv)
+        return
+    a_s, a_n = area[r - 1], area[r]
+    cs = a_s / (2.0 * (a_s + a_n))
+    cn = a_n / (2.0 * (a_s + a_n))
+    inv_av = 1.0 / area_v[r]
+    dxs, dxn, ws, wn = dx_u[r - 1], dx_u[r], w_s[r], w_n[r]
+    if nlon == 1:
+        _face_point(0, 0, 0, r, s, h, u, v, hs, cor, q, face_u, fv, dy_v, dxs, dxn, inv_av,
+                    cs, cn, ws, wn)  # fmt: skip
+        return
+    _face_point(0, 1, last, r, s, h, u, v, hs, cor, q, face_u, fv, dy_v, dxs, dxn, inv_av,
+                cs, cn, ws, wn)  # fmt: skip
+    for i in range(1, last):
+        _face_point(i, i + 1, i - 1, r, s, h, u, v, hs, cor, q, face_u, fv, dy_v, dxs, dxn,
+                    inv_av, cs, cn, ws, wn)  # fmt: skip
+    _face_point(last, 0, last - 1, r, s, h, u, v, hs, cor, q, face_u, fv, dy_v, dxs, dxn,
+                inv_av, cs, cn, ws, wn)  # fmt: skip
 
 
-@njit(cache=True, inline="always")
-def _tu_point(i, ie, qs, qn, gs, gn, bs, dx, tu):
-    qg_s = qs[i] * (0.5 * (gs[i] + gs[ie]))
-    qg_n = qn[i] * (0.5 * (gn[i] + gn[ie]))
-    t = 0.5 * (qg_s + qg_n) / dx
-    tu[i] = t - (bs[ie] - bs[i]) / dx
+# Tendencies of row j (h, u) and of the face north of it (v) at column i, from the rolling
+# buffer: slot s holds row j and face j, slot n row j + 1 and face j + 1.
 
 
-@njit(cache=True, inline="always")
-def _tend_u(qs, qn, gs, gn, bs, dx, tu):
-    nlon = tu.shape[0]
-    for i in range(nlon - 1):
-        _tu_point(i, i + 1, qs, qn, gs, gn, bs, dx, tu)
-    _tu_point(nlon - 1, 0, qs, qn, gs, gn, bs, dx, tu)
+@njit(**_INLINE)
+def _th(i, iw, q, s, n, inv_a):
+    return -((q[_FU, s, i] - q[_FU, s, iw]) + (q[_FV, n, i] - q[_FV, s, i])) * inv_a
 
 
-@njit(cache=True, inline="always")
-def _tend_v(qn, fs, fn, bs, bn, dy_v, qf, tv):
-    nlon = tv.shape[0]
-    for i in range(nlon):
-        qf[i] = qn[i] * (0.5 * (fs[i] + fn[i]))
-    tv[0] = -0.5 * (qf[0] + qf[nlon - 1]) / dy_v - (bn[0] - bs[0]) / dy_v
-    for i in range(1, nlon):
-        tv[i] = -0.5 * (qf[i] + qf[i - 1]) / dy_v - (bn[i] - bs[i]) / dy_v
+@njit(**_INLINE)
+def _tu(i, ie, q, s, n, inv_dx):
+    qg_s = q[_PV, s, i] * (0.5 * (q[_FV, s, i] + q[_FV, s, ie]))
+    qg_n = q[_PV, n, i] * (0.5 * (q[_FV, n, i] + q[_FV, n, ie]))
+    return (0.5 * (qg_s + qg_n) - (q[_BE, s, ie] - q[_BE, s, i])) * inv_dx
 
 
-@njit(cache=True, inline="always")
-def _update(x0, x1, x2, tend, row, dt2, c_cur, c_new):
-    for i in range(x1.shape[1]):
-        a = x0[row, i]
-        b = x1[row, i]
-        n = a + dt2 * tend[i]
-        d = (a - 2.0 * b) + n
-        x0[row, i] = b + c_cur * d
-        x2[row, i] = n - c_new * d
+@njit(**_INLINE)
+def _tv(i, iw, q, s, n, inv_dy):
+    qf = q[_PV, n, i] * (0.5 * (q[_FU, s, i] + q[_FU, n, i]))
+    qf_w = q[_PV, n, iw] * (0.5 * (q[_FU, s, iw] + q[_FU, n, iw]))
+    return -(0.5 * (qf + qf_w) + (q[_BE, n, i] - q[_BE, s, i])) * inv_dy
 
 
-@njit(cache=True, inline="always")
-def _update_row(
-    j, th, tu, tv, h0, u0, v0, h1, u1, v1, h2, u2, v2, hs, dt2, c_cur, c_new,
-    min_depth, max_speed, bad,
-):  # fmt: skip
-    """Leapfrog-RAW update of row ``j`` (and the face north of it) and its blow-up flag."""
+@njit(**_INLINE)
+def _leap(x0, x1, x2, r, i, t, dt2, c_cur, c_new):
+    """Leapfrog-RAW update of one point; returns the new value."""
+    a = x0[r, i]
+    b = x1[r, i]
+    nw = a + dt2 * t
+    d = (a - 2.0 * b) + nw
+    x0[r, i] = b + c_cur * d
+    new = nw - c_new * d
+    x2[r, i] = new
+    return new
+
+
+# Blow-up checks: 1 where a new value is not finite, too fast or too shallow.  Bitwise &
+# (no short-circuit), so the loops vectorise; a NaN fails every comparison.
+
+
+@njit(**_INLINE)
+def _bad_h(hn, hs_ji, min_depth):
+    return 0 if np.isfinite(hn) & (hn - hs_ji >= min_depth) else 1
+
+
+@njit(**_INLINE)
+def _bad_wind(x, max_speed):
+    return 0 if np.isfinite(x) & (abs(x) <= max_speed) else 1
+
+
+@njit(**_JIT)
+def _advance_row(j, s, n, q, h0, u0, v0, h1, u1, v1, h2, u2, v2, hs, inv_a, inv_dx, inv_dy,
+                 dt2, c_cur, c_new, advect_only, min_depth, max_speed):  # fmt: skip
+    """Tendencies and update of row ``j`` and the face north of it; returns the bad count."""
     nlat, nlon = h1.shape
-    north = j + 1 < nlat
-    _update(h0, h1, h2, th, j, dt2, c_cur, c_new)
-    _update(u0, u1, u2, tu, j, dt2, c_cur, c_new)
-    if north:
-        _update(v0, v1, v2, tv, j + 1, dt2, c_cur, c_new)
-    # Bitwise & (no short-circuit), so the check vectorises; a NaN fails every comparison.
+    last = nlon - 1
+    nbad = 0
+    hn = _leap(h0, h1, h2, j, 0, _th(0, last, q, s, n, inv_a), dt2, c_cur, c_new)
+    nbad += _bad_h(hn, hs[j, 0], min_depth)
+    for i in range(1, nlon):
+        hn = _leap(h0, h1, h2, j, i, _th(i, i - 1, q, s, n, inv_a), dt2, c_cur, c_new)
+        nbad += _bad_h(hn, hs[j, i], min_depth)
+    if advect_only:
+        for i in range(nlon):
+            nbad += _bad_wind(_leap(u0, u1, u2, j, i, 0.0, dt2, c_cur, c_new), max_speed)
+        if j + 1 < nlat:
+            for i in range(nlon):
+                nbad += _bad_wind(_leap(v0, v1, v2, j + 1, i, 0.0, dt2, c_cur, c_new), max_speed)
+        return nbad
+    for i in range(last):
+        un = _leap(u0, u1, u2, j, i, _tu(i, i + 1, q, s, n, inv_dx), dt2, c_cur, c_new)
+        nbad += _bad_wind(un, max_speed)
+    un = _leap(u0, u1, u2, j, last, _tu(last, 0, q, s, n, inv_dx), dt2, c_cur, c_new)
+    nbad += _bad_wind(un, max_speed)
+    if j + 1 < nlat:
+        vn = _leap(v0, v1, v2, j + 1, 0, _tv(0, last, q, s, n, inv_dy), dt2, c_cur, c_new)
+        nbad += _bad_wind(vn, max_speed)
+        for i in range(1, nlon):
+            vn = _leap(v0, v1, v2, j + 1, i, _tv(i, i - 1, q, s, n, inv_dy), dt2, c_cur, c_new)
+            nbad += _bad_wind(vn, max_speed)
+    return nbad
+
+
+@njit(**_JIT)
+def _store_tendencies(j, s, n, q, nlat, inv_a, inv_dx, inv_dy, advect_only, th, tu, tv):
+    """The tendencies :func:`_advance_row` would apply, kept for the polar filter."""
+    nlon = th.shape[0]
+    last = nlon - 1
+    th[0] = _th(0, last, q, s, n, inv_a)
+    for i in range(1, nlon):
+        th[i] = _th(i, i - 1, q, s, n, inv_a)
+    if advect_only:
+        tu[:] = 0.0
+        tv[:] = 0.0
+        return
+    for i in range(last):
+        tu[i] = _tu(i, i + 1, q, s, n, inv_dx)
+    tu[last] = _tu(last, 0, q, s, n, inv_dx)
+    if j + 1 < nlat:
+        tv[0] = _tv(0, last, q, s, n, inv_dy)
+        for i in range(1, nlon):
+            tv[i] = _tv(i, i - 1, q, s, n, inv_dy)
+    else:
+        tv[:] = 0.0
+
+
+@njit(**_JIT)
+def _apply_tendencies(j, th, tu, tv, h0, u0, v0, h1, u1, v1, h2, u2, v2, hs, dt2, c_cur,
+                      c_new, min_depth, max_speed):  # fmt: skip
+    """Update row ``j`` (and the face north of it) from stored tendencies; bad count."""
+    nlat, nlon = h1.shape
     nbad = 0
     for i in range(nlon):
-        hn, un = h2[j, i], u2[j, i]
-        ok = np.isfinite(hn) & np.isfinite(un) & (abs(un) <= max_speed)
-        ok = ok & (hn - hs[j, i] >= min_depth)
-        nbad += 0 if ok else 1
-    if north:
+        nbad += _bad_h(_leap(h0, h1, h2, j, i, th[i], dt2, c_cur, c_new), hs[j, i], min_depth)
+    for i in range(nlon):
+        nbad += _bad_wind(_leap(u0, u1, u2, j, i, tu[i], dt2, c_cur, c_new), max_speed)
+    if j + 1 < nlat:
         for i in range(nlon):
-            vn = v2[j + 1, i]
-            nbad += 0 if np.isfinite(vn) & (abs(vn) <= max_speed) else 1
-    bad[j] = nbad > 0
+            nbad += _bad_wind(_leap(v0, v1, v2, j + 1, i, tv[i], dt2, c_cur, c_new), max_speed)
+    return nbad
 
 
-@njit(cache=True)
+@njit(**_JIT)
 def _block(
     j_start, j_stop, h0, u0, v0, h1, u1, v1, h2, u2, v2,
     hs, cor, area, area_v, dx_u, dy_v, face_u, face_v, w_s, w_n,
     filter_row_h, filter_row_v, gain, factors, twiddle,
-    dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad, work, tend, tend_gain, scratch,
+    dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad, q, tend, tend_gain, scratch,
 ):  # fmt: skip
     """Advance rows ``j_start .. j_stop``; the scratch arrays belong to the calling thread.
 
-    ``work`` holds two-row rolling buffers (index ``row % 2``) and one spare row.  Rows
-    that need no filtering are updated at once, while their tendencies are in cache; the
-    others wait in ``tend`` and are filtered together, so the transforms run on many
-    rows at a time (:func:`.fourier.filter_rows`).
+    Rows that need no filtering are advanced at once, while their tendencies are in
+    cache; the others wait in ``tend`` and are filtered together, so the transforms run
+    on many rows at a time (:func:`.fourier.filter_rows`).
     """
-    nlat, nlon = h1.shape
-    dep, dsum, flux_u, flux_v, pv, bern = work[0], work[1], work[2], work[3], work[4], work[5]
-    qf = work[6, 0]
-    # The southern half of the first row's stencil, rolled forward afterwards.
-    s = j_start % 2
-    n = 1 - s
-    _depth(j_start, h1, hs, dep[s], dsum[s])
-    if j_start > 0:
-        _depth(j_start - 1, h1, hs, dep[n], dsum[n])
-    _mass_flux_u(j_start, dsum[s], u1, face_u, flux_u[s])
-    _mass_flux_v(j_start, nlat, dep[n], dep[s], v1, face_v, flux_v[s])
-    if not advect_only:
-        _pot_vorticity(
-            j_start, nlat, u1, v1, dsum[n], dsum[s], cor, area, area_v, dx_u, dy_v, pv[s]
-        )
-        _bernoulli(j_start, h1, u1, v1, w_s, w_n, bern[s])
+    nlat = h1.shape[0]
+    inv_dy = 1.0 / dy_v
+    statics = (hs, cor, area, area_v, dx_u, dy_v, face_u, face_v, w_s, w_n)
+    _faces(j_start, h1, u1, v1, *statics, q, advect_only)
     deferred = False
     for j in range(j_start, j_stop):
         s = j % 2
         n = 1 - s
-        north = j + 1 < nlat
+        _faces(j + 1, h1, u1, v1, *statics, q, advect_only)
+        inv_a = 1.0 / area[j]
+        inv_dx = 1.0 / dx_u[j]
         k = 3 * (j - j_start)
-        th, tu, tv = tend[k], tend[k + 1], tend[k + 2]
-        if north:
-            _depth(j + 1, h1, hs, dep[n], dsum[n])
-            _mass_flux_u(j + 1, dsum[n], u1, face_u, flux_u[n])
-        _mass_flux_v(j + 1, nlat, dep[s], dep[n], v1, face_v, flux_v[n])
-        fs, fn = flux_u[s], flux_u[n]
-        gs, gn = flux_v[s], flux_v[n]
-        _tend_h(fs, gs, gn, area[j], th)
-        if advect_only:
-            tu[:] = 0.0
-            tv[:] = 0.0
-        else:
-            _pot_vorticity(
-                j + 1, nlat, u1, v1, dsum[s], dsum[n], cor, area, area_v, dx_u, dy_v, pv[n]
-            )
-            if north:
-                _bernoulli(j + 1, h1, u1, v1, w_s, w_n, bern[n])
-            _tend_u(pv[s], pv[n], gs, gn, bern[s], dx_u[j], tu)
-            if north:
-                _tend_v(pv[n], fs, fn, bern[s], bern[n], dy_v, qf, tv)
         # Zero tendencies (winds of an advection run, the pole face) filter to zero.
-        g_h = filter_row_h[j]
-        tend_gain[k] = g_h
-        tend_gain[k + 1] = -1 if advect_only else g_h
+        north = j + 1 < nlat
+        tend_gain[k] = filter_row_h[j]
+        tend_gain[k + 1] = -1 if advect_only else filter_row_h[j]
         tend_gain[k + 2] = filter_row_v[j + 1] if north and not advect_only else -1
         if tend_gain[k] < 0 and tend_gain[k + 1] < 0 and tend_gain[k + 2] < 0:
-            _update_row(
-                j, th, tu, tv, h0, u0, v0, h1, u1, v1, h2, u2, v2, hs, dt2, c_cur, c_new,
-                min_depth, max_speed, bad,
+            nbad = _advance_row(
+                j, s, n, q, h0, u0, v0, h1, u1, v1, h2, u2, v2, hs, inv_a, inv_dx, inv_dy,
+                dt2, c_cur, c_new, advect_only, min_depth, max_speed,
             )  # fmt: skip
+            bad[j] = nbad > 0
         else:
             deferred = True
+            _store_tendencies(j, s, n, q, nlat, inv_a, inv_dx, inv_dy, advect_only,
+                              tend[k], tend[k + 1], tend[k + 2])  # fmt: skip
     if not deferred:
         return
     rows = 3 * (j_stop - j_start)
@@ -248,13 +298,14 @@ def _block(
     for j in range(j_start, j_stop):
         k = 3 * (j - j_start)
         if tend_gain[k] >= 0 or tend_gain[k + 1] >= 0 or tend_gain[k + 2] >= 0:
-            _update_row(
+            nbad = _apply_tendencies(
                 j, tend[k], tend[k + 1], tend[k + 2], h0, u0, v0, h1, u1, v1, h2, u2, v2,
-                hs, dt2, c_cur, c_new, min_depth, max_speed, bad,
+                hs, dt2, c_cur, c_new, min_depth, max_speed,
             )  # fmt: skip
+            bad[j] = nbad > 0
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True, **_JIT)
 def leapfrog_kernel(
     h0, u0, v0, h1, u1, v1, h2, u2, v2,
     hs, cor, area, area_v, dx_u, dy_v, face_u, face_v, w_s, w_n,
@@ -267,23 +318,32 @@ def leapfrog_kernel(
     ``factors`` and ``twiddle`` come from :func:`.fourier.make_plan` ``(nlon)``.
     """
     nlat, nlon = h1.shape
-    nblocks = (nlat + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
     dt2 = 2.0 * dt
     c_cur = 0.5 * raw_nu * raw_alpha
     c_new = 0.5 * raw_nu * (1.0 - raw_alpha)
+    # An even number of blocks, edges at round-down(b * nlat / nblocks): Numba hands each
+    # of two threads one half of the blocks, and as the grid is symmetric about the
+    # equator, the same number of polar rows.
+    nblocks = min(nlat, 2 * max(1, -(-nlat // (2 * ROWS_PER_BLOCK))))
+    max_rows = -(-nlat // nblocks)
     for blk in prange(nblocks):
-        work = np.empty((7, 2, nlon))
-        tend = np.empty((3 * ROWS_PER_BLOCK, nlon))
-        tend_gain = np.empty(3 * ROWS_PER_BLOCK, dtype=np.int64)
-        scratch = np.empty((4, (nlon // 2) * 3 * ROWS_PER_BLOCK))
-        j_start = blk * ROWS_PER_BLOCK
-        j_stop = min(nlat, j_start + ROWS_PER_BLOCK)
+        q = np.empty((4, 2, nlon))
+        j_start = (blk * nlat) // nblocks
+        j_stop = ((blk + 1) * nlat) // nblocks
+        polar = False
+        for j in range(j_start, j_stop):
+            polar |= filter_row_h[j] >= 0 or filter_row_v[j + 1] >= 0
+        # Buffers for the polar filter only where it runs (no empty pages to touch).
+        rows = max_rows if polar else 0
+        tend = np.empty((3 * rows, nlon))
+        tend_gain = np.empty(3 * max_rows, dtype=np.int64)
+        scratch = np.empty((4, (nlon // 2) * 3 * rows))
         _block(
             j_start, j_stop, h0, u0, v0, h1, u1, v1, h2, u2, v2,
             hs, cor, area, area_v, dx_u, dy_v, face_u, face_v, w_s, w_n,
             filter_row_h, filter_row_v, gain, factors, twiddle,
-            dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad, work, tend, tend_gain,
-            scratch,
+            dt2, c_cur, c_new, advect_only, min_depth, max_speed, bad, q, tend,
+            tend_gain, scratch,
         )  # fmt: skip
     for i in range(nlon):
         v0[0, i] = 0.0

@@ -72,11 +72,10 @@ def leapfrog_step(grid, old, cur, hs, coriolis, dt_s, raw_nu, raw_alpha, advect_
         circ = (v[jf][ie] - v[jf][i]) * grid.dy_v_m + (
             u[jf - 1][i] * grid.dx_u_m[jf - 1] - u[jf][i] * grid.dx_u_m[jf]
         )
-        zeta = circ / grid.area_v_m2[jf]
+        zeta = circ * (1.0 / grid.area_v_m2[jf])
         a_s, a_n = grid.area_m2[jf - 1], grid.area_m2[jf]
-        d_c = (
-            a_s * (depth(jf - 1, i) + depth(jf - 1, ie)) + a_n * (depth(jf, i) + depth(jf, ie))
-        ) / (2.0 * (a_s + a_n))
+        c_s, c_n = a_s / (2.0 * (a_s + a_n)), a_n / (2.0 * (a_s + a_n))
+        d_c = c_s * (depth(jf - 1, i) + depth(jf - 1, ie)) + c_n * (depth(jf, i) + depth(jf, ie))
         return (zeta + coriolis[jf][i]) / d_c
 
     def bernoulli(j, i):
@@ -94,20 +93,20 @@ def leapfrog_step(grid, old, cur, hs, coriolis, dt_s, raw_nu, raw_alpha, advect_
     for j in range(nlat):
         for i in range(nlon):
             div = (flux_u(j, i) - flux_u(j, i - 1)) + (flux_v(j + 1, i) - flux_v(j, i))
-            th[j][i] = -div / grid.area_m2[j]
+            th[j][i] = -div * (1.0 / grid.area_m2[j])
             if advect_only:
                 continue
             qg_s = pot_vort(j, i) * (0.5 * (flux_v(j, i) + flux_v(j, i + 1)))
             qg_n = pot_vort(j + 1, i) * (0.5 * (flux_v(j + 1, i) + flux_v(j + 1, i + 1)))
-            dx = grid.dx_u_m[j]
-            tu[j][i] = 0.5 * (qg_s + qg_n) / dx - (bernoulli(j, i + 1) - bernoulli(j, i)) / dx
+            grad = bernoulli(j, i + 1) - bernoulli(j, i)
+            tu[j][i] = (0.5 * (qg_s + qg_n) - grad) * (1.0 / grid.dx_u_m[j])
     if not advect_only:
         for jf in range(1, nlat):
             for i in range(nlon):
                 qf = pot_vort(jf, i) * (0.5 * (flux_u(jf - 1, i) + flux_u(jf, i)))
                 qf_w = pot_vort(jf, i - 1) * (0.5 * (flux_u(jf - 1, i - 1) + flux_u(jf, i - 1)))
-                dy = grid.dy_v_m
-                tv[jf][i] = -0.5 * (qf + qf_w) / dy - (bernoulli(jf, i) - bernoulli(jf - 1, i)) / dy
+                grad = bernoulli(jf, i) - bernoulli(jf - 1, i)
+                tv[jf][i] = -(0.5 * (qf + qf_w) + grad) * (1.0 / grid.dy_v_m)
     for j in range(nlat):
         if grid.filter_row_h[j] >= 0:
             gain = grid.filter_gain[grid.filter_row_h[j]]

@@ -47,7 +47,8 @@ def tendencies(
     depth_v[1:-1] = 0.5 * (depth[:-1] + depth[1:])
     flux_v = depth_v * v * grid.face_v_m[:, None]
     div = (flux_u - _west(flux_u)) + (flux_v[1:] - flux_v[:-1])
-    th = -div / grid.area_m2[:, None]
+    # Row constants enter as reciprocals (one multiplication per point, as in the kernel).
+    th = -div * (1.0 / grid.area_m2)[:, None]
     if advect_only:
         return th, np.zeros_like(u), np.zeros_like(v)
 
@@ -56,22 +57,15 @@ def tendencies(
         u[:-1] * grid.dx_u_m[:-1, None] - u[1:] * grid.dx_u_m[1:, None]
     )
     zeta = np.zeros_like(v)
-    zeta[1:-1] = circ / grid.area_v_m2[1:-1, None]
-    area = grid.area_m2[:, None]
+    zeta[1:-1] = circ * (1.0 / grid.area_v_m2[1:-1])[:, None]
+    # Depth on the corners: the area-weighted mean of the two rows' east-west pair sums.
+    a_s, a_n = grid.area_m2[:-1], grid.area_m2[1:]
+    c_s = (a_s / (2.0 * (a_s + a_n)))[:, None]
+    c_n = (a_n / (2.0 * (a_s + a_n)))[:, None]
     depth_c = np.ones_like(v)
-    depth_c[1:-1] = (
-        area[:-1] * (depth[:-1] + _east(depth[:-1])) + area[1:] * (depth[1:] + _east(depth[1:]))
-    ) / (2.0 * (area[:-1] + area[1:]))
+    depth_c[1:-1] = c_s * (depth[:-1] + _east(depth[:-1])) + c_n * (depth[1:] + _east(depth[1:]))
     q = (zeta + coriolis) / depth_c
     q[0] = q[-1] = 0.0  # multiplied by zero pole fluxes; kept finite and simple
-
-    # Sadourny energy-conserving vorticity flux: average (q * flux) to the velocity point.
-    qg = q * 0.5 * (flux_v + _east(flux_v))
-    tu = 0.5 * (qg[:-1] + qg[1:]) / grid.dx_u_m[:, None]
-    fu_c = 0.5 * (flux_u[:-1] + flux_u[1:])
-    qf = q[1:-1] * fu_c
-    tv = np.zeros_like(v)
-    tv[1:-1] = -0.5 * (qf + _west(qf)) / grid.dy_v_m
 
     ke = 0.5 * (
         0.5 * (u * u + _west(u) * _west(u))
@@ -79,8 +73,13 @@ def tendencies(
         + grid.weight_n[:, None] * v[1:] * v[1:]
     )
     bern = ke + GRAVITY_M_S2 * h
-    tu = tu - (_east(bern) - bern) / grid.dx_u_m[:, None]
-    tv[1:-1] = tv[1:-1] - (bern[1:] - bern[:-1]) / grid.dy_v_m
+
+    # Sadourny energy-conserving vorticity flux: average (q * flux) to the velocity point.
+    qg = q * (0.5 * (flux_v + _east(flux_v)))
+    tu = (0.5 * (qg[:-1] + qg[1:]) - (_east(bern) - bern)) * (1.0 / grid.dx_u_m)[:, None]
+    qf = q[1:-1] * (0.5 * (flux_u[:-1] + flux_u[1:]))
+    tv = np.zeros_like(v)
+    tv[1:-1] = -(0.5 * (qf + _west(qf)) + (bern[1:] - bern[:-1])) * (1.0 / grid.dy_v_m)
     return th, tu, tv
 
 
