@@ -53,18 +53,32 @@ class SkyGrid:
         return int(self.zone_start[-1])
 
 
-def make_grid(n_points: int, radius_rad: float = 0.0) -> SkyGrid:
+def make_grid(
+    n_points: int, radius_rad: float = 0.0, dec_range_rad: tuple[float, float] | None = None
+) -> SkyGrid:
     """Choose a cell layout for ``n_points`` catalog points searched at ``radius_rad``.
+
+    With ``dec_range_rad = (lowest, highest)`` declination of the points, cells are
+    sized for their density inside that band (a tile of a partitioned catalog holds
+    all its points in one band: sized for the whole sky, its cells would hold
+    many times :data:`POINTS_PER_CELL`), and zones outside it get a single cell.
 
     Examples
     --------
     >>> grid = make_grid(1_000_000, radius_rad=np.deg2rad(1 / 3600))
     >>> grid.n_cells > 100_000
     True
+    >>> band = make_grid(100_000, np.deg2rad(1 / 3600), (0.0, 0.1))
+    >>> band.n_cells < 2 * 100_000 / POINTS_PER_CELL + band.n_zones
+    True
     """
-    area_per_cell = 4.0 * math.pi * POINTS_PER_CELL / max(int(n_points), 1)
+    sky_fraction = 1.0
+    if dec_range_rad is not None:
+        lo, hi = dec_range_rad
+        sky_fraction = min(1.0, max(0.5 * (math.sin(hi) - math.sin(lo)), 1e-12))
+    area_per_cell = 4.0 * math.pi * sky_fraction * POINTS_PER_CELL / max(int(n_points), 1)
     height = max(math.sqrt(area_per_cell), MIN_CELL_PER_RADIUS * radius_rad)
-    height = max(height, math.sqrt(4.0 * math.pi / MAX_CELLS))
+    height = max(height, math.sqrt(4.0 * math.pi * sky_fraction / MAX_CELLS))
     n_zones = max(1, min(int(math.ceil(math.pi / height)), 1 << 20))
     height = math.pi / n_zones
     lower = -0.5 * math.pi + height * np.arange(n_zones)
@@ -72,6 +86,8 @@ def make_grid(n_points: int, radius_rad: float = 0.0) -> SkyGrid:
     # The widest latitude in a zone is the one closest to the equator.
     widest = np.where((lower <= 0) & (upper >= 0), 0.0, np.minimum(np.abs(lower), np.abs(upper)))
     n_ra = np.maximum(1, np.floor(2.0 * math.pi * np.cos(widest) / height)).astype(np.int64)
+    if dec_range_rad is not None:
+        n_ra[(upper < dec_range_rad[0]) | (lower > dec_range_rad[1])] = 1  # no points there
     zone_start = np.zeros(n_zones + 1, dtype=np.int64)
     np.cumsum(n_ra, out=zone_start[1:])
     return SkyGrid(height, n_ra, zone_start)

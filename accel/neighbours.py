@@ -201,6 +201,13 @@ def _zone_half_widths(grid: SkyGrid, radius_rad: float) -> np.ndarray:
     return np.where(dra >= math.pi, math.pi, dra * (1.0 + 1e-9) + PAD_RAD)
 
 
+def _dec_range(dec: np.ndarray, scale: float) -> tuple[float, float] | None:
+    """Lowest and highest declination (radians) of the points, for the cell size."""
+    if dec.shape[0] == 0:
+        return None
+    return float(dec.min()) * scale, float(dec.max()) * scale
+
+
 def pairs_within(
     q_ra: np.ndarray,
     q_dec: np.ndarray,
@@ -224,7 +231,7 @@ def pairs_within(
     ([0], [0], True)
     """
     scale = math.pi / 180.0 if degrees else 1.0
-    grid = make_grid(p_ra.shape[0], radius_rad)
+    grid = make_grid(p_ra.shape[0], radius_rad, _dec_range(p_dec, scale))
     buckets = bucket_points(p_ra, p_dec, grid, scale)
     queries = prepare_queries(q_ra, q_dec, grid, scale)
     return _pairs(queries, buckets, radius_rad)
@@ -371,7 +378,11 @@ def nearest(
     [[1, 0]]
     """
     max_radius = math.pi if max_radius_rad is None else min(float(max_radius_rad), math.pi)
-    grid = make_grid(p_ra.shape[0], 0.0 if max_radius_rad is None else min(max_radius, 0.01))
+    grid = make_grid(
+        p_ra.shape[0],
+        0.0 if max_radius_rad is None else min(max_radius, 0.01),
+        _dec_range(p_dec, 1.0),
+    )
     buckets = bucket_points(p_ra, p_dec, grid)
     queries = prepare_queries(q_ra, q_dec, grid)
     nq = q_ra.shape[0]

@@ -3,6 +3,13 @@
 Run:  python benchmarks/skymatch_dask.py [--sizes 1e6 1e7] [--workers 2] [--repeats 3]
       python benchmarks/skymatch_dask.py --scale 1e8      # ours alone, rows/s and peak memory
 
+The scale run matches ``synthetic:N`` against itself: a pair generated in
+declination strips (``accel_datasets.sky_strips``), so each match task generates
+its own tile and margin and there is no split phase (no tile files).  That is
+the path of synthetic inputs only; Parquet and tables go through the split phase,
+as in the LSDB comparison.  ``--scale-split`` runs the scale test on the split
+path instead (row-partitioned synthetic sources, cut into tile files).
+
 Two synthetic all-sky catalogs (half the sources with a true counterpart at 0.3 arcsec
 scatter) are written as directories of Parquet parts with an ``id`` column (not
 timed).  Then, on one embedded LocalCluster with N workers, each tool goes from the
@@ -114,12 +121,13 @@ def bench(n: int, workers: int, repeats: int, client) -> dict:
     return row
 
 
-def scale(n: int, workers: int) -> dict:
-    """Ours alone on synthetic catalogs generated per partition (never whole in memory)."""
+def scale(n: int, workers: int, split: bool = False) -> dict:
+    """Ours alone on synthetic catalogs generated per tile or partition (never whole in memory)."""
     import psutil
 
     from accel.cluster import get_client
     from workloads.skymatch.distributed import crossmatch_dask
+    from workloads.skymatch.sources import SyntheticSource
 
     print(
         f"\n== scale run: {n:.0e} x {n:.0e} at {RADIUS_ARCSEC:g} arcsec, {workers} workers ==",
@@ -146,17 +154,31 @@ def scale(n: int, workers: int) -> dict:
         thread = threading.Thread(target=sample, daemon=True)
         thread.start()
         t0 = time.perf_counter()
+        if split:
+            inputs = [
+                SyntheticSource(n, side, rows_per_partition=2_000_000) for side in ("left", "right")
+            ]
+        else:
+            inputs = [f"synthetic:{n}", f"synthetic:{n}"]
+        stats: dict = {}
         with tempfile.TemporaryDirectory() as tmp:
-            out = crossmatch_dask(f"synthetic:{n}", f"synthetic:{n}", RADIUS_ARCSEC, client=client,
-                                  out=Path(tmp) / "pairs", rows_per_partition=2_000_000)  # fmt: skip
+            out = crossmatch_dask(*inputs, RADIUS_ARCSEC, client=client, out=Path(tmp) / "pairs",
+                                  stats=stats)  # fmt: skip
             parts = len(list(out.glob("part-*.parquet")))
         wall = time.perf_counter() - t0
         stop["flag"] = True
         thread.join()
     rows_per_s = 2 * n / wall
+    phases = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in stats["timings"].items())
+    tasks = ", ".join(f"{k} {v:.1f} s" for k, v in stats["task_seconds"].items())
+    print(f"  path: {stats['path']} ({'tile files written by a split phase' if stats['path'] == 'split' else 'tiles generated inside the match tasks, no split phase'})")  # fmt: skip
+    print(f"  phases (wall): {phases}; inside the {stats['n_tiles']} match tasks (summed): {tasks}")
     print(f"  wall {wall:.1f} s, {rows_per_s / 1e6:.2f} million rows/s, peak RSS of all processes "
-          f"{peak['bytes'] / 2**30:.2f} GiB, {parts} output parts")  # fmt: skip
+          f"{peak['bytes'] / 2**30:.2f} GiB, {parts} output parts, load average "
+          f"{os.getloadavg()[0]:.2f}")  # fmt: skip
     return {"size": n, "workers": workers, "wall_s": wall, "rows_per_s": rows_per_s,
+            "path": stats["path"], "timings": stats["timings"], "task_seconds": stats["task_seconds"],
+            "n_tiles": stats["n_tiles"], "load_average_1min": os.getloadavg()[0],
             "peak_rss_all_processes_bytes": peak["bytes"],
             "client_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}  # fmt: skip
 
@@ -169,9 +191,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--scale", type=float, default=None, help="run only the scale test at this size"
     )
+    parser.add_argument(
+        "--scale-split", action="store_true", help="scale test on the split path (tile files)"
+    )
     args = parser.parse_args(argv)
     if args.scale:
-        write_json("skymatch_dask_scale", {"scale": scale(int(args.scale), args.workers)})
+        result = scale(int(args.scale), args.workers, split=args.scale_split)
+        write_json("skymatch_dask_scale", {"scale": result})
         return 0
     from accel.cluster import get_client
 

@@ -36,3 +36,21 @@ def test_counting_sort_matches_stable_argsort(rng):
     ref_order, ref_start = counting_sort_reference(cells, 97)
     np.testing.assert_array_equal(order, ref_order)
     np.testing.assert_array_equal(start, ref_start)
+
+
+@pytest.mark.parametrize("band", [(0.1, 0.2), (-np.pi / 2, -1.4), (1.5, np.pi / 2), (0.3, 0.3)])
+def test_grid_for_a_band_sizes_cells_for_the_density_inside_it(band, rng):
+    n = 20_000
+    grid = make_grid(n, 1e-6, band)
+    full = make_grid(n, 1e-6)
+    lower = -np.pi / 2 + grid.zone_height * np.arange(grid.n_zones)
+    inside = (lower + grid.zone_height >= band[0]) & (lower <= band[1])
+    assert (grid.n_ra[~inside] == 1).all()
+    # Points of the band land only in its zones, several to a cell on average.
+    dec = np.arcsin(rng.uniform(*np.sin(band), n))
+    ids = cell_ids(rng.uniform(0, 2 * np.pi, n), dec, grid)
+    zone = np.searchsorted(grid.zone_start, ids, side="right") - 1
+    assert inside[zone].all()
+    if band[1] > band[0]:
+        assert grid.zone_height < full.zone_height
+        assert 1.0 < n / grid.n_ra[inside].sum() < 10.0

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["hipparcos", "gaia", "synthetic", "samples", "registry"]
+MODULES = ["hipparcos", "gaia", "synthetic", "sky_strips", "samples", "registry"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,6 +14,13 @@ The plan, in three task layers:
    concatenated; one-to-one matching, which needs a global view, runs here on the
    candidate pairs.
 
+When both sides are the two halves of one ``synthetic:N`` pair, generated in
+declination strips (:class:`~workloads.skymatch.sources.StripSource`), layers 1
+and 2 merge: a tile is a run of whole strips, and its match task generates them,
+plus the right rows of neighbouring strips that fall in its margin.  Nothing is
+split or written to scratch, and a pair is still found once, in its left row's
+tile, so the output is the same.
+
 Tiles are cut *after* epoch propagation, so the margin only needs to cover the
 radius.  Every task writes under deterministic names (temp file + rename), so a
 task that Dask re-runs after a worker died rewrites the same bytes.  The output
@@ -96,44 +103,72 @@ def _split_plan(lsrc: Source, rsrc: Source) -> list[tuple[list[Source], int]]:
 def _match_tile(
     scratch: str, t: int, mode: str, radius_rad: float, out_dir: str | None = None
 ) -> dict:
-    """Task: match tile ``t``: global (left, right, sep_arcsec) sorted by (left, right).
-
-    With ``out_dir`` the pairs are written there as ``part-<t>.parquet`` (temp +
-    rename) and only their count comes back.
-    """
+    """Task: match tile ``t`` from its split files (see :func:`_match_rows`)."""
     import tracemalloc
-
-    from accel.neighbours import nearest, pairs_within
 
     if tracemalloc.is_tracing():  # the tests switch tracing on to check the memory bound
         tracemalloc.reset_peak()
+    t0 = time.perf_counter()
     left = load_tile(scratch, t, "left")
     right = load_tile(scratch, t, "right")
-    empty = {"left": np.empty(0, np.int64), "right": np.empty(0, np.int64), "sep": np.empty(0)}
-    if left.size == 0 or right.size == 0:
-        if out_dir is not None:
-            write_part(Path(out_dir) / f"part-{t:05d}.parquet", *empty.values())
-            return {"rows": int(left.size + right.size), "pairs": 0}
-        return {**empty, "rows": int(left.size + right.size)}
+    read_s = time.perf_counter() - t0
     # Files of increasing partition number hold increasing global rows, so local
     # order is global order and the kernels' sorted output stays sorted.
-    if mode == "nearest":
-        j, sep = nearest(left["ra"], left["dec"], right["ra"], right["dec"], 1, radius_rad)
+    out = _match_rows(left["ra"], left["dec"], left["index"], right["ra"], right["dec"],
+                      right["index"], t, mode, radius_rad, out_dir)  # fmt: skip
+    out["seconds"]["read"] = read_s
+    if tracemalloc.is_tracing():
+        out["peak_bytes"] = tracemalloc.get_traced_memory()[1]
+    return out
+
+
+def _match_strip_tile(
+    source, first: int, stop: int, t: int, mode: str, radius_rad: float, margin_rad: float,
+    out_dir: str | None = None,
+) -> dict:  # fmt: skip
+    """Task: generate the strips of tile ``t`` (and its margin) and match them."""
+    t0 = time.perf_counter()
+    l_ra, l_dec, l_start, r_ra, r_dec, r_index = source.tile(first, stop, margin_rad)
+    generate_s = time.perf_counter() - t0
+    out = _match_rows(l_ra, l_dec, l_start, r_ra, r_dec, r_index, t, mode, radius_rad, out_dir)
+    out["seconds"]["generate"] = generate_s
+    return out
+
+
+def _match_rows(l_ra, l_dec, l_index, r_ra, r_dec, r_index, t, mode, radius_rad, out_dir) -> dict:
+    """Global (left, right, sep_arcsec) of one tile, sorted by (left, right).
+
+    ``l_index`` is the left rows' global numbers, or the first of a contiguous run.
+    Rows are in global order on both sides, so the kernels' sorted output is sorted
+    globally too.  With ``out_dir`` the pairs are written there as ``part-<t>.parquet``
+    (temp + rename) and only their count comes back.
+    """
+    from accel.neighbours import nearest, pairs_within
+
+    rows = int(l_ra.size + r_ra.size)
+    t0 = time.perf_counter()
+    if l_ra.size == 0 or r_ra.size == 0:
+        i = j = np.empty(0, np.int64)
+        sep = np.empty(0)
+    elif mode == "nearest":
+        j, sep = nearest(l_ra, l_dec, r_ra, r_dec, 1, radius_rad)
         i = np.flatnonzero(j[:, 0] >= 0)
         j, sep = j[i, 0], sep[i, 0]
     else:
-        i, j, sep = pairs_within(left["ra"], left["dec"], right["ra"], right["dec"], radius_rad)
+        i, j, sep = pairs_within(l_ra, l_dec, r_ra, r_dec, radius_rad)
         if mode == "best-left":  # all of a left row's pairs live in its own tile
             keep = best_per_row(i, j, sep)
             i, j, sep = i[keep], j[keep], sep[keep]
-    out = {"left": left["index"][i], "right": right["index"][j], "sep": sep * ARCSEC_PER_RAD,
-           "rows": int(left.size + right.size)}  # fmt: skip
-    if tracemalloc.is_tracing():
-        out["peak_bytes"] = tracemalloc.get_traced_memory()[1]
+    left = i + l_index if isinstance(l_index, int) else l_index[i]
+    sep *= ARCSEC_PER_RAD
+    out = {"left": left, "right": r_index[j], "sep": sep, "rows": rows,
+           "seconds": {"match": time.perf_counter() - t0}}  # fmt: skip
     if out_dir is not None:
+        t0 = time.perf_counter()
         write_part(Path(out_dir) / f"part-{t:05d}.parquet", out["left"], out["right"], out["sep"])
         out["pairs"] = int(out["left"].size)
         del out["left"], out["right"], out["sep"]
+        out["seconds"]["write"] = time.perf_counter() - t0
     return out
 
 
@@ -181,6 +216,7 @@ def crossmatch_dask(
     columns: tuple[str, str] = ("ra", "dec"),
     seed: int = 0,
     progress: bool = True,
+    stats: dict | None = None,
 ):
     """Cross-match two catalogs partition by partition on a Dask cluster.
 
@@ -188,8 +224,10 @@ def crossmatch_dask(
     ----------
     left, right
         Tables (astropy, pandas, SkyCoord, arrays), Parquet files or directories
-        (read lazily, row groups as partitions), ``synthetic:N`` names (generated
-        per partition) or :class:`~workloads.skymatch.sources.Source` objects.
+        (read lazily, row groups as partitions), ``synthetic:N`` names (a pair
+        generated in declination strips, :mod:`accel_datasets.sky_strips`; given as
+        both ``left`` and ``right``, each match task generates its own tile and no
+        split phase runs) or :class:`~workloads.skymatch.sources.Source` objects.
     radius
         Match radius (``Quantity``, ``"1arcsec"`` or arcsec); required.
     mode
@@ -199,7 +237,8 @@ def crossmatch_dask(
         Propagate each catalog with an epoch and proper motions to this epoch first.
     n_tiles
         Equal-area declination bands (default: about one per 4 million rows, at
-        least two per worker).
+        least two per worker).  With ``synthetic:N`` on both sides a tile is a run
+        of whole strips, so there are at most as many tiles as strips.
     margin
         Width of the right catalog's overlap with each neighbouring tile (default:
         the radius).  A radius larger than the margin is refused.
@@ -212,6 +251,10 @@ def crossmatch_dask(
     scratch_dir
         Where tile files go (default: the system temp dir).  On a multi-machine
         cluster it must be a filesystem every worker shares.
+    stats
+        A dict to fill with what the run did: ``timings`` of its phases (wall
+        seconds), ``task_seconds`` (generate / read / match / write, summed over
+        the match tasks), ``path`` (``"strips"`` or ``"split"``), rows per tile.
 
     Returns
     -------
@@ -279,65 +322,110 @@ def crossmatch_dask(
                 if client is None
                 else client
             )
-            t0 = time.perf_counter()
-            splits = [
-                c.submit(
-                    _split,
-                    srcs,
-                    k,
-                    epoch,
-                    edges,
-                    margin_rad,
-                    str(scratch),
-                    pure=False,
-                    key=f"split-{'-'.join(x.name for x in srcs)}-{k}-{scratch.name}",
-                )  # fmt: skip
-                for srcs, k in _split_plan(lsrc, rsrc)
-            ]
-            if progress:
-                _progress(splits, "split")
-            c.gather(splits)  # raises the first task error here, with its message
-            timings["split_s"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            tiles = [
-                c.submit(
-                    _match_tile,
-                    str(scratch),
-                    t,
-                    mode,
-                    radius_rad,
-                    str(tmp_out) if direct else None,
-                    pure=False,
-                    key=f"match-{t}-{scratch.name}",
-                )  # fmt: skip
-                for t in range(edges.size - 1)
-            ]
+            if _strips_paired(lsrc, rsrc):
+                # Synthetic strips: each match task generates its own tile and margin,
+                # so there is no split phase and no tile files.
+                timings["split_s"] = 0.0
+                t0 = time.perf_counter()
+                bounds = lsrc.tile_strips(min(len(edges) - 1, lsrc.n_strips))
+                tiles = [
+                    c.submit(
+                        _match_strip_tile,
+                        lsrc,
+                        int(bounds[t]),
+                        int(bounds[t + 1]),
+                        t,
+                        mode,
+                        radius_rad,
+                        margin_rad,
+                        str(tmp_out) if direct else None,
+                        pure=False,
+                        key=f"strips-{t}-{scratch.name}",
+                    )  # fmt: skip
+                    for t in range(bounds.size - 1)
+                ]
+            else:
+                t0 = time.perf_counter()
+                splits = [
+                    c.submit(
+                        _split,
+                        srcs,
+                        k,
+                        epoch,
+                        edges,
+                        margin_rad,
+                        str(scratch),
+                        pure=False,
+                        key=f"split-{'-'.join(x.name for x in srcs)}-{k}-{scratch.name}",
+                    )  # fmt: skip
+                    for srcs, k in _split_plan(lsrc, rsrc)
+                ]
+                if progress:
+                    _progress(splits, "split")
+                c.gather(splits)  # raises the first task error here, with its message
+                timings["split_s"] = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                tiles = [
+                    c.submit(
+                        _match_tile,
+                        str(scratch),
+                        t,
+                        mode,
+                        radius_rad,
+                        str(tmp_out) if direct else None,
+                        pure=False,
+                        key=f"match-{t}-{scratch.name}",
+                    )  # fmt: skip
+                    for t in range(edges.size - 1)
+                ]
             if progress:
                 _progress(tiles, "match")
             results = c.gather(tiles)
             timings["match_s"] = time.perf_counter() - t0
             t0 = time.perf_counter()
+            task_s: dict[str, float] = {}
+            for r in results:
+                for k, v in r["seconds"].items():
+                    task_s[k] = task_s.get(k, 0.0) + v
             meta = {"mode": mode, "radius_arcsec": radius_arcsec, "epoch": epoch,
-                    "n_tiles": int(edges.size - 1), "tile_rows": [r["rows"] for r in results],
-                    "tile_peak_bytes": [r.get("peak_bytes") for r in results]}  # fmt: skip
+                    "n_tiles": len(results), "tile_rows": [r["rows"] for r in results],
+                    "tile_peak_bytes": [r.get("peak_bytes") for r in results],
+                    "path": "strips" if _strips_paired(lsrc, rsrc) else "split",
+                    "task_seconds": task_s}  # fmt: skip
             if direct:
                 timings["gather_s"] = time.perf_counter() - t0
-                _report(timings, progress)
+                _report(timings, task_s, progress)
+                if stats is not None:
+                    stats.update({**meta, "timings": timings})
                 return Path(out)
             table = pairs_table(*_finish(results, mode, n_left, n_right))
             table.meta.update({**meta, "timings": timings})
             if tmp_out is not None:
                 table.write(tmp_out / "part-00000.parquet", format="parquet")
             timings["gather_s"] = time.perf_counter() - t0
-            _report(timings, progress)
+            _report(timings, task_s, progress)
+            if stats is not None:
+                stats.update({**meta, "timings": timings})
         return table if out is None else Path(out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _report(timings: dict, progress: bool) -> None:
+def _report(timings: dict, task_s: dict, progress: bool) -> None:
     if progress:
-        print(
-            "phases: " + ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in timings.items()),
-            file=sys.stderr,
-        )
+        phases = ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in timings.items())
+        inside = ", ".join(f"{k} {v:.2f} s" for k, v in task_s.items())
+        print(f"phases: {phases} (summed over match tasks: {inside})", file=sys.stderr)
+
+
+def _strips_paired(lsrc: Source, rsrc: Source) -> bool:
+    """Both sides are halves of one strip-generated pair: tiles are built directly."""
+    from workloads.skymatch.sources import StripSource
+
+    return (
+        isinstance(lsrc, StripSource)
+        and isinstance(rsrc, StripSource)
+        and lsrc.pair_key == rsrc.pair_key
+        and lsrc.epoch is None
+        and rsrc.epoch is None
+    )

@@ -11,11 +11,17 @@ equal the row numbers of the whole catalog read in one piece.
   for consistency before anything runs.
 * :class:`SyntheticSource` — one side of a synthetic pair generated partition by
   partition from ``(seed, partition)``, so 1e8 rows never exist in memory at once.
+* :class:`StripSource` — one side of a pair generated already cut on the sky, in
+  declination strips (:mod:`accel_datasets.sky_strips`); what ``synthetic:N``
+  means here.  Its partitions are its strips, and besides :meth:`~Source.load` it
+  can build a whole sky tile directly (:meth:`StripSource.tile`), so the Dask
+  matcher needs no split phase for it.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +30,14 @@ import numpy as np
 
 from workloads.skymatch.catalog import as_catalog
 
-__all__ = ["Source", "TableSource", "ParquetSource", "SyntheticSource", "as_source"]
+__all__ = [
+    "Source",
+    "TableSource",
+    "ParquetSource",
+    "SyntheticSource",
+    "StripSource",
+    "as_source",
+]
 
 
 @dataclass
@@ -214,6 +227,103 @@ def _synthetic_pair(n: int, seed: int, scatter_arcsec: float, matched_fraction: 
     return make_pair(n, seed=seed, scatter_arcsec=scatter_arcsec, matched_fraction=matched_fraction)
 
 
+@dataclass
+class StripSource(Source):
+    """Side ``name`` ("left"/"right") of :func:`~accel_datasets.sky_strips.make_strip_pair`.
+
+    Partition ``k`` is strip ``k``; the partitioning depends on ``n_rows`` only.
+    """
+
+    n_rows: int
+    name: str = "left"
+    seed: int = 0
+    matched_fraction: float = 0.5
+    scatter_arcsec: float = 0.3
+    epoch: float | None = None
+    sizes: list[int] = field(init=False)
+
+    def __post_init__(self):
+        from accel_datasets.sky_strips import strip_count, strip_offset
+
+        self.n_strips = strip_count(self.n_rows)
+        self.sizes = np.diff(strip_offset(self.n_rows, np.arange(self.n_strips + 1))).tolist()
+
+    @property
+    def pair_key(self) -> tuple:
+        return (self.n_rows, self.seed, self.matched_fraction, self.scatter_arcsec)
+
+    def _strip(self, s: int, radians: bool = False, out=None):
+        from accel_datasets.sky_strips import make_strip
+
+        return make_strip(self.n_rows, s, seed=self.seed, matched_fraction=self.matched_fraction,
+                          scatter_arcsec=self.scatter_arcsec, radians=radians, out=out)  # fmt: skip
+
+    def load(self, k: int) -> Part:
+        left_ra, left_dec, right_ra, right_dec = _cached_strip(self.pair_key, k)
+        ra, dec = (left_ra, left_dec) if self.name == "left" else (right_ra, right_dec)
+        return Part(ra, dec, np.arange(ra.size, dtype=np.int64) + self.offsets[k])
+
+    def tile_strips(self, n_tiles: int) -> np.ndarray:
+        """First strip of each of ``n_tiles`` tiles (and ``n_strips`` at the end)."""
+        return np.arange(n_tiles + 1, dtype=np.int64) * self.n_strips // n_tiles
+
+    def tile(self, first: int, stop: int, margin_rad: float):
+        """The rows a tile of strips ``first..stop-1`` is matched on, in radians.
+
+        Returns ``(left_ra, left_dec, left_start, right_ra, right_dec, right_index)``:
+        the left rows of those strips (global rows ``left_start`` onwards), and the
+        right rows of the pair that may lie within ``margin_rad`` of them: all of
+        those strips' right rows, plus the right rows of neighbouring strips whose
+        declination is within the margin of the tile's edges.  Both in global row
+        order.  Only strips that can reach the margin are generated.
+        """
+        from accel_datasets.sky_strips import MAX_SCATTER_SIGMAS, strip_edges_z
+
+        dec_edges = np.arcsin(strip_edges_z(self.n_strips))
+        # No right row lies further than `reach` from its own strip.
+        reach = math.radians(self.scatter_arcsec / 3600.0) * MAX_SCATTER_SIGMAS * (1 + 1e-9) + 1e-12
+        low, high = dec_edges[first] - margin_rad, dec_edges[stop] + margin_rad
+        below = [j for j in range(first) if dec_edges[j + 1] + reach >= low]
+        above = [j for j in range(stop, self.n_strips) if dec_edges[j] - reach <= high]
+        offsets = self.offsets
+        margins = {}
+        for j in below + above:
+            _, _, ra, dec = self._strip(j, radians=True)
+            keep = np.flatnonzero((dec >= low) & (dec <= high))
+            margins[j] = (ra[keep], dec[keep], keep + offsets[j])
+        n_left = int(offsets[stop] - offsets[first])
+        pieces = [margins[j] for j in below] + [n_left] + [margins[j] for j in above]
+        n_right = sum(p if isinstance(p, int) else p[0].size for p in pieces)
+        l_ra, l_dec, r_ra, r_dec = (np.empty(m) for m in (n_left, n_left, n_right, n_right))
+        r_index = np.empty(n_right, dtype=np.int64)
+        at = 0
+        for piece in pieces:
+            if isinstance(piece, int):  # the tile's own strips, generated in place
+                own = at
+                r_index[at : at + n_left] = np.arange(offsets[first], offsets[stop])
+                at += n_left
+                continue
+            size = piece[0].size
+            for dest, values in zip((r_ra, r_dec, r_index), piece, strict=True):
+                dest[at : at + size] = values
+            at += size
+        for s in range(first, stop):
+            a, b = offsets[s] - offsets[first], offsets[s + 1] - offsets[first]
+            self._strip(s, radians=True, out=(l_ra[a:b], l_dec[a:b], r_ra[own + a : own + b],
+                                              r_dec[own + a : own + b]))  # fmt: skip
+        return l_ra, l_dec, int(offsets[first]), r_ra, r_dec, r_index
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_strip(pair_key: tuple, s: int):
+    """One strip of a pair, kept so its left and right halves are generated once."""
+    from accel_datasets.sky_strips import make_strip
+
+    n, seed, matched_fraction, scatter_arcsec = pair_key
+    return make_strip(n, s, seed=seed, matched_fraction=matched_fraction,
+                      scatter_arcsec=scatter_arcsec)  # fmt: skip
+
+
 def as_source(obj, name: str, **kw) -> Source:
     """A :class:`Source` from a table-like object, a Parquet path or ``synthetic:N``."""
     if isinstance(obj, Source):
@@ -223,9 +333,9 @@ def as_source(obj, name: str, **kw) -> Source:
     if isinstance(obj, str) and obj.startswith("synthetic:"):
         from accel_datasets.registry import parse_synthetic_size
 
-        n = parse_synthetic_size(obj.partition(":")[2])
-        extra = {"rows_per_partition": rows} if rows else {}
-        return SyntheticSource(n, name=name, seed=kw.get("seed", 0), **extra)
+        # Strips, not row partitions: the partitioning is fixed by N alone.
+        return StripSource(parse_synthetic_size(obj.partition(":")[2]), name=name,
+                           seed=kw.get("seed", 0))  # fmt: skip
     kw.pop("seed", None)
     if isinstance(obj, str | os.PathLike) and Path(obj).suffix.lower() in ("", ".parquet", ".pq"):
         return ParquetSource(obj, name=name, **kw)

@@ -7,11 +7,12 @@ import time
 
 import numpy as np
 import pytest
+from accel_datasets.sky_strips import make_strip_pair
 from astropy.table import Table
 
 from workloads.skymatch.api import crossmatch
 from workloads.skymatch.distributed import crossmatch_dask, tile_edges
-from workloads.skymatch.sources import SyntheticSource
+from workloads.skymatch.sources import StripSource, SyntheticSource
 
 pytestmark = pytest.mark.cluster
 N = 40_000
@@ -60,11 +61,65 @@ def test_tiles_and_partitions_do_not_change_the_answer(
 
 @pytest.mark.parametrize("n_workers", [1, 4])
 def test_worker_count_does_not_change_the_answer(n_workers):
-    ours = crossmatch_dask("synthetic:20000", "synthetic:20000", 1.0, n_workers=n_workers,
-                           rows_per_partition=3_000, n_tiles=6, progress=False)  # fmt: skip
+    from accel.cluster import get_client
+
+    pair = make_strip_pair(20_000)
     left = _concat(SyntheticSource(20_000, "left", rows_per_partition=3_000))
     right = _concat(SyntheticSource(20_000, "right", rows_per_partition=3_000))
-    _same(ours, crossmatch(left, right, 1.0))
+    with get_client(n_workers=n_workers, dashboard=False, quiet=True) as client:
+        # synthetic:N on both sides: strips generated inside the match tasks
+        stats = {}
+        ours = crossmatch_dask("synthetic:20000", "synthetic:20000", 1.0, client=client,
+                               n_tiles=6, progress=False, stats=stats)  # fmt: skip
+        assert stats["path"] == "strips"
+        _same(ours, crossmatch((pair.left_ra, pair.left_dec), (pair.right_ra, pair.right_dec), 1.0))
+        # row-partitioned sources: the general split path
+        ours = crossmatch_dask(SyntheticSource(20_000, rows_per_partition=3_000),
+                               SyntheticSource(20_000, rows_per_partition=3_000), 1.0,
+                               client=client, n_tiles=6, progress=False, stats=stats)  # fmt: skip
+        assert stats["path"] == "split"
+        _same(ours, crossmatch(left, right, 1.0))
+
+
+@pytest.fixture(scope="module")
+def strip_pair():
+    pair = make_strip_pair(N, seed=5)
+    return (pair.left_ra, pair.left_dec), (pair.right_ra, pair.right_dec)
+
+
+@pytest.mark.parametrize("n_tiles", [1, 5, 32, 100])
+def test_strip_tiles_identical_to_single_process(strip_pair, dask_client, n_tiles):
+    # 32 is the strip count at this size: one strip per tile; 100 is capped to it.
+    left, right = strip_pair
+    stats = {}
+    ours = crossmatch_dask(f"synthetic:{N}", f"synthetic:{N}", 2.0, seed=5, client=dask_client,
+                           n_tiles=n_tiles, progress=False, stats=stats)  # fmt: skip
+    assert stats["path"] == "strips" and stats["n_tiles"] == min(n_tiles, 32)
+    assert stats["timings"]["split_s"] == 0.0
+    single = crossmatch(left, right, 2.0)
+    assert len(single) > 0.4 * N
+    _same(ours, single)
+
+
+@pytest.mark.parametrize("mode", ["best", "best-left", "best-right", "nearest"])
+def test_strip_tiles_every_mode(strip_pair, dask_client, mode):
+    left, right = strip_pair
+    # A wide radius (many pairs cross strip and tile borders) and a wider margin.
+    ours = crossmatch_dask(f"synthetic:{N}", f"synthetic:{N}", 60.0, margin=90.0, seed=5,
+                           mode=mode, client=dask_client, n_tiles=7, progress=False)  # fmt: skip
+    _same(ours, crossmatch(left, right, 60.0, mode=mode))
+
+
+def test_strip_tiles_written_to_a_directory(strip_pair, dask_client, tmp_path):
+    from astropy.table import vstack
+
+    left, right = strip_pair
+    out = crossmatch_dask(f"synthetic:{N}", f"synthetic:{N}", 1.0, seed=5, client=dask_client,
+                          n_tiles=4, out=tmp_path / "pairs", progress=False)  # fmt: skip
+    pairs = vstack([Table.read(p) for p in sorted(out.glob("part-*.parquet"))])
+    assert pairs["separation_arcsec"].unit == "arcsec"
+    pairs.sort(["left_index", "right_index"])
+    _same(pairs, crossmatch(left, right, 1.0))
 
 
 def test_pairs_across_tile_borders_are_found_once(dask_client):
@@ -166,3 +221,12 @@ def test_killed_worker_does_not_change_the_answer(catalogs):
         thread.join()
     assert killed, "no worker was busy long enough to be killed"
     _same(ours, single)
+
+
+def test_strip_source_beside_a_table_takes_the_split_path(strip_pair, dask_client):
+    left, right = strip_pair
+    stats = {}
+    ours = crossmatch_dask(StripSource(N, seed=5), right, 2.0, client=dask_client, n_tiles=5,
+                           progress=False, stats=stats)  # fmt: skip
+    assert stats["path"] == "split"
+    _same(ours, crossmatch(left, right, 2.0))
