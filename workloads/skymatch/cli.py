@@ -19,7 +19,10 @@ examples:
 
 LEFT and RIGHT are Parquet, FITS or CSV files, or built-in catalogs: hipparcos,
 gaia-bright, sample:<name> (small real patches), synthetic:N (N all-sky sources;
-the right side holds perturbed counterparts of half the left one).
+the right side holds perturbed counterparts of half the left one).  On Dask
+(--workers/--scheduler) synthetic:N is generated in declination strips
+(accel_datasets.sky_strips: the same kind of sky, a different draw), each tile
+inside its own match task, so 1e8 rows never exist in one place.
 """
 
 
@@ -85,7 +88,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dask.add_argument(
         "--tiles", type=int, default=None, help="number of declination tiles (default: by size)"
     )
-    dask.add_argument("--partition-rows", type=int, default=None, help="rows per input partition")
+    dask.add_argument(
+        "--partition-rows",
+        type=int,
+        default=None,
+        help="rows per input partition of in-memory tables (synthetic:N comes in fixed strips)",
+    )
     p.set_defaults(func=run)
 
 
