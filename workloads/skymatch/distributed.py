@@ -44,7 +44,6 @@ from workloads.skymatch.api import ARCSEC_PER_RAD, parse_radius
 from workloads.skymatch.best import best_pairs, best_per_row
 from workloads.skymatch.sources import Source, as_source
 from workloads.skymatch.tiles import (
-    ROW,
     by_tile,
     load_tile,
     pairs_table,
@@ -75,11 +74,9 @@ def _split(sources: list[Source], k: int, target_epoch, edges, margin_rad, scrat
             ra, dec = propagate(
                 ra, dec, part.pmra_masyr, part.pmdec_masyr, target_epoch - source.epoch
             )
-        rows = np.empty(ra.size, dtype=ROW)
-        rows["ra"], rows["dec"], rows["index"] = ra, dec, part.index
         lo = tile_of(dec if source.name == "left" else dec - margin_rad, edges)
         hi = lo if source.name == "left" else tile_of(dec + margin_rad, edges)
-        for t, piece in by_tile(rows, lo, hi):
+        for t, piece in by_tile(ra, dec, part.index, lo, hi, edges.size - 1):
             save_rows(Path(scratch) / f"tile-{t:05d}" / f"{source.name}-{k:06d}.npy", piece)
         n_rows += int(ra.size)
     return n_rows
