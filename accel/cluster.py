@@ -13,7 +13,46 @@ import os
 import sys
 from collections.abc import Iterator
 
+from distributed.diagnostics.plugin import WorkerPlugin
+
 SCHEDULER_ENV = "ACCEL_SCHEDULER"
+
+
+class NumbaThreadsPlugin(WorkerPlugin):
+    """Worker plugin: make Numba's thread pool use the worker's ``NUMBA_NUM_THREADS``.
+
+    The variable reaches a worker through ``distributed.nanny.environ``, applied after
+    the worker process has started.  A worker started from a script re-imports that
+    script's top-level imports first (multiprocessing's spawn), so Numba may already
+    have read its configuration, without the variable: its pool would then start one
+    thread per core in every worker.  Numba reloads its configuration only when it
+    compiles, and a kernel loaded from the on-disk cache does not compile.  This plugin
+    reloads it, and the pool size Numba captured at import, when the worker starts,
+    before any task can start the pool.
+    """
+
+    name = "accel-numba-threads"
+
+    def __init__(self, threads: int) -> None:
+        self.threads = int(threads)
+
+    def setup(self, worker) -> None:
+        os.environ["NUMBA_NUM_THREADS"] = str(self.threads)
+        if "numba" not in sys.modules:
+            return  # Numba will read the variable when it is first imported
+        from numba.core import config
+        from numba.np.ufunc import parallel
+
+        if parallel._is_initialized:
+            if config.NUMBA_NUM_THREADS != self.threads:
+                raise RuntimeError(
+                    f"Numba's thread pool was started with {config.NUMBA_NUM_THREADS} threads "
+                    f"before the worker could set {self.threads}"
+                )
+            return
+        config.reload_config()
+        # The pool size is captured when numba.np.ufunc.parallel is imported.
+        parallel.NUM_THREADS = config.NUMBA_NUM_THREADS
 
 
 def _numba_threads_per_worker(n_workers: int, cores: int | None = None) -> int:
@@ -110,6 +149,7 @@ def get_client(
             # metrics) would listen on every interface at port 8787.
             dashboard_address=f"{host}:0",
             processes=True,
+            plugins=(NumbaThreadsPlugin(nthreads),),
         )
     try:
         client = Client(cluster)

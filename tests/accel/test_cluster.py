@@ -48,3 +48,45 @@ def test_workers_keep_glibc_malloc_defaults():
         # Setting MALLOC_TRIM_THRESHOLD_ at all switches off glibc's dynamic mmap threshold.
         envs = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
         assert set(envs.values()) == {None}
+
+
+_SCRIPT_IMPORTING_NUMBA_FIRST = """
+import numba  # at the top: spawned workers re-import this before the nanny sets variables
+import numpy as np
+
+from accel.cluster import get_client
+
+
+def threads_used():
+    @numba.njit(parallel=True)
+    def thread_ids(n):
+        out = np.zeros(n, dtype=np.int64)
+        for i in numba.prange(n):
+            out[i] = numba.get_thread_id()
+        return out
+
+    return len(set(thread_ids(10_000).tolist()))
+
+
+if __name__ == "__main__":
+    with get_client(n_workers=2, numba_threads=1, dashboard=False, quiet=True) as client:
+        used = [client.submit(threads_used, pure=False, workers=[w]).result()
+                for w in client.scheduler_info()["workers"]]
+    print("THREADS", used)
+"""
+
+
+@pytest.mark.cluster
+def test_workers_use_their_numba_threads_when_the_script_imported_numba_first(tmp_path):
+    # Found by a benchmark: a script importing Numba at the top gave every worker
+    # one Numba thread per core, whatever NUMBA_NUM_THREADS said.
+    import subprocess
+    import sys
+
+    script = tmp_path / "script_importing_numba.py"
+    script.write_text(_SCRIPT_IMPORTING_NUMBA_FIRST)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "THREADS [1, 1]" in done.stdout, done.stdout + done.stderr[-3000:]
