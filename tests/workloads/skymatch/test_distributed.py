@@ -173,6 +173,27 @@ def test_worker_memory_is_bounded_by_a_tile(catalogs, dask_client):
     )  # bounded by one tile, not the catalog
 
 
+def test_strip_tile_memory_is_bounded_by_a_tile(dask_client):
+    import tracemalloc
+
+    n = 200_000
+    kw = {"client": dask_client, "n_tiles": 16, "progress": False}
+    crossmatch_dask("synthetic:1000", "synthetic:1000", 1.0, **kw)  # imports done before tracing
+    dask_client.run(tracemalloc.start)
+    try:
+        stats = {}
+        crossmatch_dask(f"synthetic:{n}", f"synthetic:{n}", 1.0, stats=stats, **kw)
+    finally:
+        dask_client.run(tracemalloc.stop)
+    rows = np.array(stats["tile_rows"])
+    peaks = np.array(stats["tile_peak_bytes"], dtype=float)
+    assert stats["path"] == "strips" and rows.max() < 0.1 * 2 * n  # ~1/16 of the rows, plus margin
+    catalog_bytes = 2 * n * 24
+    # A tile needs ~100 bytes a row (positions, unit vectors, cells, pairs): ~2.5 MB here;
+    # the whole catalog would need 16 times as much.
+    assert np.nanmax(peaks) < 0.5 * catalog_bytes
+
+
 def test_inconsistent_parquet_schemas_are_refused(tmp_path, dask_client):
     folder = tmp_path / "cat"
     folder.mkdir()
