@@ -23,6 +23,7 @@ owned rows), so the redundant work is a triangle, not a rectangle.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -235,8 +236,25 @@ def _check(st: BlockStatics, bad: np.ndarray, own: slice, step: int, dt_s: float
     )
 
 
+def _levels_from_parts(parts: Sequence[np.ndarray]) -> list[Level]:
+    """:func:`unstack_levels` of the parts joined along latitude, in one copy."""
+    n = sum(p.shape[1] for p in parts)
+    nfields, nlon = parts[0].shape[0], parts[0].shape[2]
+    levels = []
+    for i in range(0, nfields, 3):
+        h, u, v = np.empty((n, nlon)), np.empty((n, nlon)), np.empty((n + 1, nlon))
+        row = 0
+        for p in parts:
+            rows = slice(row, row + p.shape[1])
+            h[rows], u[rows], v[rows] = p[i], p[i + 1], p[i + 2]
+            row = rows.stop
+        v[n] = 0.0
+        levels.append((h, u, v))
+    return levels
+
+
 def advance_block(
-    data: np.ndarray,
+    data: np.ndarray | Sequence[np.ndarray],
     data_start: int,
     own_start: int,
     own_stop: int,
@@ -253,7 +271,9 @@ def advance_block(
     data
         ``(6, n, nlon)`` piece fields (previous and current level) of global rows
         ``data_start .. data_start + n``, or ``(3, n, nlon)``, one level at step 0, which
-        is started with the model's midpoint step.  Not modified.
+        is started with the model's midpoint step; or a list of such arrays that join
+        along latitude into it (a band and its neighbours' halo strips, copied once).
+        Not modified.
     data_start, own_start, own_stop
         Global rows: the first one in ``data`` and the owned range.  Cut sides need
         ``halo_rows(calls)`` rows of halo, where ``calls`` is ``steps``, plus one when
@@ -284,9 +304,10 @@ def advance_block(
     >>> advance_block(x0[:, :12], 0, 0, 6, st, dt_s=600.0, steps=3, first_step=0).shape
     (6, 6, 36)
     """
-    n = data.shape[1]
+    parts = [data] if isinstance(data, np.ndarray) else list(data)
+    n = sum(p.shape[1] for p in parts)
     data_stop = data_start + n
-    starting = data.shape[0] == 3
+    starting = parts[0].shape[0] == 3
     calls = steps + (1 if starting else 0)
     south_cut, north_cut = data_start > 0, data_stop < statics.nlat
     need = halo_rows(calls)
@@ -296,7 +317,7 @@ def advance_block(
             f"{own_start} .. {own_stop} on each cut side; got rows {data_start} .. {data_stop}"
         )
     st = statics.rows(data_start, data_stop)
-    levels = unstack_levels(data)
+    levels = _levels_from_parts(parts)
     if starting:
         # The north face of a cut band is unknown; it only feeds rows that are given up.
         x0 = levels[0]
@@ -326,7 +347,7 @@ def advance_block(
         lo, hi = rows_for(call)
         _call(st, cur, spare, old, lo, hi, 0.5 * dt_s, 0.0, bad)
         _check(st, bad, own, 1, dt_s, old)
-        x0 = unstack_levels(data)[0]
+        x0 = _levels_from_parts(parts)[0]
         old, cur, spare = x0, old, spare
         step += 1
     while call < calls:

@@ -64,8 +64,7 @@ def _advance_task(
     statics: BlockStatics, dt_s: float, steps: int, first_step: int,
 ) -> np.ndarray:  # fmt: skip
     """One exchange: a band and its neighbours' halo strips (in latitude order), advanced."""
-    data = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-    return advance_block(data, data_start, own_start, own_stop, statics,
+    return advance_block(parts, data_start, own_start, own_stop, statics,
                          dt_s=dt_s, steps=steps, first_step=first_step)  # fmt: skip
 
 

@@ -138,3 +138,18 @@ def test_statics_rows_outside_the_band_are_refused():
         s.rows(2, 5)
     with pytest.raises(ValueError, match=r"rows must lie within 0 \.\. 18; got 5 \.\. 30"):
         block_statics(g, f.hs, f.coriolis, f.advect_only, 5, 30)
+
+
+@pytest.mark.parametrize("first_step", [0, 1])
+def test_parts_joined_in_one_copy_equal_the_joined_array(first_step):
+    g, f, dt = _setup(6, 10.0)
+    statics = block_statics(g, f.hs, f.coriolis, f.advect_only, 0, g.nlat)
+    one = stack_levels(None, (f.h, f.u, f.v))
+    data = one if first_step == 0 else np.concatenate([one, one + 1e-3])
+    parts = np.array_split(data, [3, 7, 12], axis=1)
+    copies = [p.copy() for p in parts]
+    own = (0, 6)
+    want = advance_block(data, 0, *own, statics, dt_s=dt, steps=3, first_step=first_step)
+    got = advance_block(parts, 0, *own, statics, dt_s=dt, steps=3, first_step=first_step)
+    assert np.array_equal(got, want)
+    assert all(np.array_equal(p, c) for p, c in zip(parts, copies, strict=True))
