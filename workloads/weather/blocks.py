@@ -236,21 +236,26 @@ def _check(st: BlockStatics, bad: np.ndarray, own: slice, step: int, dt_s: float
     )
 
 
-def _levels_from_parts(parts: Sequence[np.ndarray]) -> list[Level]:
-    """:func:`unstack_levels` of the parts joined along latitude, in one copy."""
+def _working_levels(
+    parts: Sequence[np.ndarray], targets: Sequence[int], slots: int
+) -> tuple[np.ndarray, list[Level]]:
+    """``slots`` levels in one ``(3 * slots, n + 1, nlon)`` buffer (``v`` has ``n + 1``
+    faces, ``h`` and ``u`` the first ``n`` rows of their slabs); level ``i`` of the parts,
+    joined along latitude in one copy, goes to slot ``targets[i]``, with a zero pole face.
+    """
     n = sum(p.shape[1] for p in parts)
-    nfields, nlon = parts[0].shape[0], parts[0].shape[2]
-    levels = []
-    for i in range(0, nfields, 3):
-        h, u, v = np.empty((n, nlon)), np.empty((n, nlon)), np.empty((n + 1, nlon))
+    nlon = parts[0].shape[2]
+    buf = np.empty((3 * slots, n + 1, nlon))
+    levels = [(buf[i, :n], buf[i + 1, :n], buf[i + 2]) for i in range(0, 3 * slots, 3)]
+    for i, slot in enumerate(targets):
+        h, u, v = levels[slot]
         row = 0
         for p in parts:
             rows = slice(row, row + p.shape[1])
-            h[rows], u[rows], v[rows] = p[i], p[i + 1], p[i + 2]
+            h[rows], u[rows], v[rows] = p[3 * i], p[3 * i + 1], p[3 * i + 2]
             row = rows.stop
         v[n] = 0.0
-        levels.append((h, u, v))
-    return levels
+    return buf, levels
 
 
 def advance_block(
@@ -286,7 +291,9 @@ def advance_block(
     Returns
     -------
     numpy.ndarray
-        ``(6, own_stop - own_start, nlon)`` piece fields at step ``first_step + steps``.
+        ``(6, own_stop - own_start, nlon)`` piece fields at step ``first_step + steps``
+        (after the first exchange, a view of the band's working buffer, which it keeps
+        alive: about 1.5x its own size).
 
     Raises
     ------
@@ -317,13 +324,18 @@ def advance_block(
             f"{own_start} .. {own_stop} on each cut side; got rows {data_start} .. {data_stop}"
         )
     st = statics.rows(data_start, data_stop)
-    levels = _levels_from_parts(parts)
     if starting:
         # The north face of a cut band is unknown; it only feeds rows that are given up.
-        x0 = levels[0]
-        levels = [x0, tuple(x.copy() for x in x0)]
-    old, cur = levels
-    spare: Level = (np.empty_like(cur[0]), np.empty_like(cur[1]), np.empty_like(cur[2]))
+        _, (old, cur, spare) = _working_levels(parts, (0,), 3)
+        for dst, src in zip(cur, old, strict=True):
+            dst[...] = src
+    else:
+        # All three levels share one buffer, and the current level starts in the slot
+        # that makes it end in slot 1 (the filtered previous level stays in slot 0), so
+        # the result is a view of the buffer's first six fields: no copy on the way out.
+        cur_slot, spare_slot = (1, 2) if steps % 2 == 0 else (2, 1)
+        buf, levels = _working_levels(parts, (0, cur_slot), 3)
+        old, cur, spare = levels[0], levels[cur_slot], levels[spare_slot]
     bad = np.zeros(n, dtype=np.bool_)
     own = slice(own_start - data_start, own_stop - data_start)
     r = HALO_ROWS_PER_STEP
@@ -347,7 +359,7 @@ def advance_block(
         lo, hi = rows_for(call)
         _call(st, cur, spare, old, lo, hi, 0.5 * dt_s, 0.0, bad)
         _check(st, bad, own, 1, dt_s, old)
-        x0 = _levels_from_parts(parts)[0]
+        _, (x0,) = _working_levels(parts, (0,), 1)
         old, cur, spare = x0, old, spare
         step += 1
     while call < calls:
@@ -357,6 +369,9 @@ def advance_block(
         _check(st, bad, own, step + 1, dt_s, spare)
         old, cur, spare = old, spare, cur
         step += 1
+    if not starting:
+        assert old is levels[0] and cur is levels[1]  # the slot choice above
+        return buf[:6, own]
     return stack_levels(
         tuple(x[own] for x in old[:2]) + (old[2][own.start : own.stop + 1],),
         tuple(x[own] for x in cur[:2]) + (cur[2][own.start : own.stop + 1],),
