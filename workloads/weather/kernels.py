@@ -33,7 +33,9 @@ from workloads.weather.grid import GRAVITY_M_S2
 
 __all__ = ["ROWS_PER_BLOCK", "leapfrog_kernel"]
 
-ROWS_PER_BLOCK = 8
+# 48 tendency rows per polar batch: the transform's short first-stage loops (one run per
+# lane group) get longer; measured ~7% faster at 1 deg than 8 rows, equal at 0.25 deg.
+ROWS_PER_BLOCK = 16
 
 # IEEE division (x / 0 gives inf or NaN, which the blow-up check reports with its place)
 # instead of Python's ZeroDivisionError: the test before each division would keep the
