@@ -72,7 +72,10 @@ def _finish(results: list[dict], mode: str, n_left: int, n_right: int):
     left = np.concatenate([r["left"] for r in results]) if results else np.empty(0, np.int64)
     right = np.concatenate([r["right"] for r in results]) if results else np.empty(0, np.int64)
     sep = np.concatenate([r["sep"] for r in results]) if results else np.empty(0)
-    order = np.lexsort((right, left))  # tiles are sorted runs: cheap
+    # A left row's pairs all come from its one tile, already sorted by right row, so
+    # a stable sort by left alone gives (left, right) order; timsort merges the
+    # tiles' sorted runs in a fraction of a lexsort's time.
+    order = np.argsort(left, kind="stable")
     left, right, sep = left[order], right[order], sep[order]
     if mode == "best":
         keep = best_pairs(left, right, sep, n_left, n_right)
@@ -133,7 +136,7 @@ def crossmatch_dask(
         Propagate each catalog with an epoch and proper motions to this epoch first.
     n_tiles
         Equal-area declination bands (default: about one per 4 million rows, at
-        least two per worker).  With ``synthetic:N`` on both sides a tile is a run
+        least two per worker, rounded up to a multiple of the workers).  With ``synthetic:N`` on both sides a tile is a run
         of whole strips, so there are at most as many tiles as strips.
     margin
         Width of the right catalog's overlap with each neighbouring tile (default:
@@ -194,10 +197,7 @@ def crossmatch_dask(
     n_left, n_right = int(sum(lsrc.sizes)), int(sum(rsrc.sizes))
     if n_left == 0 or n_right == 0:
         raise ValueError(f"{'left' if n_left == 0 else 'right'} catalog is empty")
-    edges_tiles = n_tiles or max(
-        2 * (n_workers or os.cpu_count() or 1), math.ceil((n_left + n_right) / 4e6)
-    )
-    edges = tile_edges(int(edges_tiles))
+    edges = tile_edges(int(n_tiles or _default_tiles(n_left + n_right, n_workers, client)))
     margin_rad = margin_arcsec / ARCSEC_PER_RAD * (1 + 1e-9) + 1e-12
     radius_rad = radius_arcsec / ARCSEC_PER_RAD
 
@@ -305,6 +305,15 @@ def crossmatch_dask(
         return table if out is None else Path(out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _default_tiles(n_rows: int, n_workers: int | None, client) -> int:
+    """About one tile per 4 million rows, at least two per worker, a multiple of the
+    workers so they finish together."""
+    workers = n_workers or (len(client.scheduler_info()["workers"]) if client is not None else 0)
+    workers = workers or os.cpu_count() or 1
+    tiles = max(2 * workers, math.ceil(n_rows / 4e6))
+    return -(-tiles // workers) * workers
 
 
 def _report(timings: dict, task_s: dict, progress: bool) -> None:
