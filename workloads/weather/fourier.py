@@ -216,7 +216,12 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
         _split_pair(akr, aki, acr, aci, g1v, g2v, wr, wi, inv, nb, c == k)
     out = _fft(scratch, half, factors, twiddle, nb, out)
     zr, zi = scratch[out], scratch[out + 1]
-    for m in range(half):
+    # Back to rows in tiles of 32 points: the scratch lines a tile reads stay in L1 while
+    # each row writes its stretch in order.
+    for m0 in range(0, half, 32):
+        m1 = min(half, m0 + 32)
         for b in range(nb):
-            rows[lane_row[b], 2 * m] = zr[m * nb + b]
-            rows[lane_row[b], 2 * m + 1] = -zi[m * nb + b]
+            row = rows[lane_row[b]]
+            for m in range(m0, m1):
+                row[2 * m] = zr[m * nb + b]
+                row[2 * m + 1] = -zi[m * nb + b]
