@@ -190,6 +190,41 @@ def test_out_argument_is_filled(rng):
     np.testing.assert_array_equal(out, canonical_reference.hdiff(field, 0.1))
 
 
+def _out_at_offset(shape, offset):
+    """A C-contiguous float64 array whose data starts ``offset`` elements past a 32-byte boundary."""
+    n = int(np.prod(shape))
+    buf = np.full(n + 8, np.nan)
+    first = (-(buf.ctypes.data // 8)) % 4  # elements to the first 32-byte boundary
+    out = buf[first + offset : first + offset + n].reshape(shape)
+    assert out.ctypes.data % 32 == 8 * offset and out.flags.c_contiguous
+    return out
+
+
+@pytest.mark.parametrize("offset", range(4))
+@pytest.mark.parametrize("stream", [True, False])
+def test_out_at_every_alignment_with_and_without_streaming_stores(rng, offset, stream, monkeypatch):
+    # streaming: the output takes non-temporal vector stores from its first 32-byte
+    # aligned point on and normal stores around them.  Every alignment of out must give
+    # the same bits, with rows long enough for several vectors and strips that end
+    # mid-vector.
+    monkeypatch.setattr(canonical, "STREAM_MIN_BYTES", 0 if stream else 1 << 62)
+    field = rng.random((2, 6, 26))
+    out = _out_at_offset(field.shape, offset)
+    assert hdiff(field, 0.1, out=out) is out
+    np.testing.assert_array_equal(out, canonical_reference.hdiff(field, 0.1))
+    padded = rng.random((2, 9, 27))
+    out = _out_at_offset((2, 5, 23), offset)
+    hdiff(padded, 0.1, halo="included", out=out)
+    np.testing.assert_array_equal(out, canonical_reference.hdiff(padded, 0.1, halo="included"))
+    u = _vadv_inputs(rng, (3, 4, 22), staggered=offset % 2 == 1)
+    expected = canonical_reference.vadv(*u, 0.15)
+    for strip in (None, 19):
+        monkeypatch.setattr(canonical, "VADV_STRIP", strip)
+        out = _out_at_offset(expected.shape, offset)
+        assert vadv(*u, 0.15, out=out) is out
+        np.testing.assert_array_equal(out, expected)
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [

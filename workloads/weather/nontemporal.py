@@ -1,0 +1,126 @@
+"""Non-temporal (streaming) stores for Numba kernels that write large outputs once.
+
+A normal store to a line that is not in cache first reads the line from memory
+(write-allocate), so writing an output array costs two memory transfers per
+byte.  A non-temporal store (x86 ``vmovntpd``) writes whole lines straight to
+memory through write-combining buffers and skips that read: for a stencil that
+reads two arrays and writes one, the bus traffic falls from 4 to 3 transfers
+per point.  The written lines are not left in cache, so this only pays for
+outputs too large to stay there until they are next read.
+
+:func:`stream_store` is an ordinary element store marked ``!nontemporal`` and
+declared 32-byte aligned, so LLVM's loop vectoriser turns a loop of them into
+aligned ``vmovntpd`` stores of 4 doubles.  The caller must start such a loop at
+a 32-byte aligned element and run it a multiple of 4 elements
+(:func:`aligned_start` finds the start); elements before and after take normal
+stores.  Streaming stores are weakly ordered: a kernel calls
+:func:`store_fence` after its last one, before other threads read the output.
+
+Whether to stream is a question of size (the rule memcpy implementations use):
+an output that fits in the last-level cache is better written through it, since
+its lines then leave the cache after the call, or are read again from it; one
+too large to stay there gains from skipping the read.  :func:`last_level_cache_bytes`
+gives the cache size the callers compare with.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+__all__ = [
+    "STREAM_ALIGN_BYTES",
+    "aligned_start",
+    "last_level_cache_bytes",
+    "stream_store",
+    "store_fence",
+]
+
+STREAM_ALIGN_BYTES = 32
+# assumed where the OS does not say (a typical server last-level cache)
+DEFAULT_LLC_BYTES = 32 << 20
+
+
+def _parse_size(text: str) -> int:
+    # sysfs writes sizes as "48K", "2048K", "491520K"
+    text = text.strip().upper()
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    return int(text.rstrip("KMG")) * scale
+
+
+@functools.lru_cache(maxsize=1)
+def last_level_cache_bytes() -> int:
+    """Size of the largest CPU cache the OS reports (Linux sysfs), else 32 MiB.
+
+    Examples
+    --------
+    >>> last_level_cache_bytes() > 0
+    True
+    """
+    best = 0
+    for index in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
+        try:
+            if (index / "type").read_text().strip() == "Instruction":
+                continue
+            best = max(best, _parse_size((index / "size").read_text()))
+        except (OSError, ValueError):
+            continue
+    return best or DEFAULT_LLC_BYTES
+
+
+@intrinsic
+def stream_store(typingctx, arr, idx, value):
+    """``arr[idx] = value`` with a non-temporal store; ``arr`` 1-D contiguous float64.
+
+    ``&arr[idx]`` must be aligned to :data:`STREAM_ALIGN_BYTES` wherever the loop
+    around it is vectorised (see the module docstring); no bounds check.
+    """
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype == types.float64):
+        return None
+    sig = types.void(arr, types.intp, types.float64)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        st = builder.store(args[2], ptr, align=STREAM_ALIGN_BYTES)
+        st.set_metadata("nontemporal", builder.module.add_metadata([ir.IntType(32)(1)]))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def store_fence(typingctx):
+    """A full memory fence: orders earlier non-temporal stores before later accesses."""
+    sig = types.void()
+
+    def codegen(context, builder, signature, args):
+        builder.fence("seq_cst")
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def aligned_start(row, lo, hi):
+    """First index ``i`` in ``lo .. hi`` with ``&row[i]`` 32-byte aligned (``hi`` if none).
+
+    ``row`` is 1-D contiguous float64.  An array whose elements are not 8-byte
+    aligned never reaches alignment: the answer is then ``hi`` (all normal stores).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row = np.zeros(16)
+    >>> i = aligned_start(row, 0, 16)
+    >>> (row[i:].ctypes.data % 32, 0 <= i < 4)
+    (0, True)
+    """
+    addr = row.ctypes.data + 8 * lo
+    if addr & 7:
+        return hi
+    return min(hi, lo + ((STREAM_ALIGN_BYTES - (addr & (STREAM_ALIGN_BYTES - 1))) & 31) // 8)
