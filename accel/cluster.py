@@ -55,6 +55,34 @@ class NumbaThreadsPlugin(WorkerPlugin):
         parallel.NUM_THREADS = config.NUMBA_NUM_THREADS
 
 
+class MallocPlugin(WorkerPlugin):
+    """Worker plugin: let glibc reuse freed arrays below 32 MiB instead of unmapping them.
+
+    Tasks that allocate the same arrays again and again (a weather band per halo
+    exchange) otherwise pay fresh page faults each time: when both workers fault at
+    once, filling a 30 MB band took 40-70 ms instead of 4-8 ms (measured at 0.25 deg).
+    Arrays of 32 MiB and more are still mapped and returned to the system when freed;
+    smaller ones stay in the worker's heap, up to ``trim_bytes`` of free memory.
+    No-op where the C library is not glibc.
+    """
+
+    name = "accel-malloc"
+
+    def __init__(self, trim_bytes: int = 512 * 2**20) -> None:
+        self.trim_bytes = int(trim_bytes)
+
+    def setup(self, worker) -> None:
+        import ctypes
+        import platform
+
+        if platform.libc_ver()[0] != "glibc":
+            return
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+        libc.mallopt(m_mmap_threshold, 32 * 2**20)  # glibc's largest allowed value
+        libc.mallopt(m_trim_threshold, self.trim_bytes)
+
+
 def _numba_threads_per_worker(n_workers: int, cores: int | None = None) -> int:
     cores = cores or os.cpu_count() or 1
     return max(1, cores // max(1, n_workers))
@@ -149,7 +177,7 @@ def get_client(
             # metrics) would listen on every interface at port 8787.
             dashboard_address=f"{host}:0",
             processes=True,
-            plugins=(NumbaThreadsPlugin(nthreads),),
+            plugins=(NumbaThreadsPlugin(nthreads), MallocPlugin()),
         )
     try:
         client = Client(cluster)

@@ -90,3 +90,11 @@ def test_workers_use_their_numba_threads_when_the_script_imported_numba_first(tm
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "THREADS [1, 1]" in done.stdout, done.stdout + done.stderr[-3000:]
+
+
+@pytest.mark.cluster
+def test_embedded_workers_get_the_numba_and_malloc_plugins():
+    with get_client(n_workers=1, dashboard=False, quiet=True) as client:
+        names = client.run(lambda dask_worker: sorted(dask_worker.plugins))
+    (plugins,) = names.values()
+    assert {"accel-malloc", "accel-numba-threads"} <= set(plugins)
