@@ -31,10 +31,10 @@ belong together when matched).
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+from accel_datasets.synthetic import _check_count
 from numba import njit
 
 from accel.sphere import wrapped_radians_nb
@@ -61,14 +61,6 @@ MAX_SCATTER_SIGMAS = math.sqrt(-2.0 * math.log(2.0**-53))
 """Largest counterpart offset, in units of the scatter per axis (about 8.57)."""
 _DEG = 180.0 / math.pi
 _RAD = math.pi / 180.0
-
-
-def _check_count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {value}")
-    return int(value)
 
 
 def strip_count(n: int) -> int:
