@@ -47,7 +47,9 @@ class NumbaThreadsPlugin(WorkerPlugin):
             if config.NUMBA_NUM_THREADS != self.threads:
                 raise RuntimeError(
                     f"Numba's thread pool was started with {config.NUMBA_NUM_THREADS} threads "
-                    f"before the worker could set {self.threads}"
+                    f"before the worker could set {self.threads}: set NUMBA_NUM_THREADS="
+                    f"{self.threads} before starting Python, or do not run parallel Numba "
+                    "code when the script is imported"
                 )
             return
         config.reload_config()

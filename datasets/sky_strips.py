@@ -31,10 +31,11 @@ belong together when matched).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from accel_datasets.synthetic import _check_count
+from accel_datasets.synthetic import _check_count, _check_fraction
 from numba import njit
 
 from accel.sphere import wrapped_radians_nb
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_SCATTER_SIGMAS",
     "ROWS_PER_STRIP",
     "StripPair",
+    "check_pair_parameters",
     "make_strip",
     "make_strip_pair",
     "strip_count",
@@ -217,6 +219,27 @@ class StripPair:
     matched: np.ndarray  # right row k is the counterpart of left row k
 
 
+def check_pair_parameters(
+    seed: object, matched_fraction: object, scatter_arcsec: object
+) -> tuple[int, float, float]:
+    """Validate the parameters shared by every strip of a pair; returns them normalised.
+
+    Examples
+    --------
+    >>> check_pair_parameters(1, 0.5, 0.3)
+    (1, 0.5, 0.3)
+    """
+    seed = _check_count("seed", seed)
+    matched_fraction = _check_fraction("matched_fraction", matched_fraction)
+    if isinstance(scatter_arcsec, bool) or not isinstance(scatter_arcsec, numbers.Real):
+        raise TypeError(f"scatter_arcsec must be a real number; got {scatter_arcsec!r}")
+    if not (math.isfinite(scatter_arcsec) and scatter_arcsec >= 0.0):
+        raise ValueError(
+            f"scatter_arcsec must be a finite non-negative angle; got {scatter_arcsec}"
+        )
+    return seed, matched_fraction, float(scatter_arcsec)
+
+
 def make_strip_pair(
     n: int, *, seed: int = 0, matched_fraction: float = 0.5, scatter_arcsec: float = 0.3
 ) -> StripPair:
@@ -229,13 +252,9 @@ def make_strip_pair(
     ((5000,), True)
     """
     n = _check_count("n", n)
-    seed = _check_count("seed", seed)
-    if not 0.0 <= matched_fraction <= 1.0:
-        raise ValueError(f"matched_fraction must lie in [0, 1]; got {matched_fraction}")
-    if not (math.isfinite(scatter_arcsec) and scatter_arcsec >= 0.0):
-        raise ValueError(
-            f"scatter_arcsec must be a finite non-negative angle; got {scatter_arcsec}"
-        )
+    seed, matched_fraction, scatter_arcsec = check_pair_parameters(
+        seed, matched_fraction, scatter_arcsec
+    )
     n_strips = strip_count(n)
     rows = [np.empty(n) for _ in range(4)]
     matched = np.empty(n, dtype=bool)

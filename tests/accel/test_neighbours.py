@@ -105,3 +105,21 @@ def test_pairs_do_not_depend_on_input_order(seed, n):
     got = sorted(zip(i.tolist(), j.tolist(), strict=True))
     want = sorted(zip(i2.tolist(), perm[j2].tolist(), strict=True))
     assert got == want
+
+
+def test_degree_inputs_give_the_same_pairs_as_radians(rng):
+    # The degree path converts inside the kernels (`degrees=True`); RA outside [0, 360)
+    # must wrap exactly as accel.sphere.radians_wrapped does.
+    from accel.sphere import radians_wrapped
+
+    n = 20_000
+    ra = rng.uniform(-360.0, 720.0, n)
+    dec = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n)))
+    ra2 = ra[rng.permutation(n)] + rng.normal(0.0, 1e-3, n)
+    dec2 = np.clip(dec[rng.permutation(n)] + rng.normal(0.0, 1e-3, n), -90.0, 90.0)
+    radius = np.radians(0.5)
+    got = pairs_within(ra, dec, ra2, dec2, radius, degrees=True)
+    want = pairs_within(*radians_wrapped(ra, dec), *radians_wrapped(ra2, dec2), radius)
+    assert got[0].size > 0
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)

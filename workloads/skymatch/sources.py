@@ -243,8 +243,12 @@ class StripSource(Source):
     sizes: list[int] = field(init=False)
 
     def __post_init__(self):
-        from accel_datasets.sky_strips import strip_count, strip_offset
+        from accel_datasets.sky_strips import check_pair_parameters, strip_count, strip_offset
 
+        # Checked here, on the client, so a bad value never reaches a worker.
+        self.seed, self.matched_fraction, self.scatter_arcsec = check_pair_parameters(
+            self.seed, self.matched_fraction, self.scatter_arcsec
+        )
         self.n_strips = strip_count(self.n_rows)
         self.sizes = np.diff(strip_offset(self.n_rows, np.arange(self.n_strips + 1))).tolist()
 
@@ -259,7 +263,7 @@ class StripSource(Source):
                           scatter_arcsec=self.scatter_arcsec, radians=radians, out=out)  # fmt: skip
 
     def load(self, k: int) -> Part:
-        left_ra, left_dec, right_ra, right_dec = _cached_strip(self.pair_key, k)
+        left_ra, left_dec, right_ra, right_dec = self._strip(k)
         ra, dec = (left_ra, left_dec) if self.name == "left" else (right_ra, right_dec)
         return Part(ra, dec, np.arange(ra.size, dtype=np.int64) + self.offsets[k])
 
@@ -312,16 +316,6 @@ class StripSource(Source):
             self._strip(s, radians=True, out=(l_ra[a:b], l_dec[a:b], r_ra[own + a : own + b],
                                               r_dec[own + a : own + b]))  # fmt: skip
         return l_ra, l_dec, int(offsets[first]), r_ra, r_dec, r_index
-
-
-@functools.lru_cache(maxsize=1)
-def _cached_strip(pair_key: tuple, s: int):
-    """One strip of a pair, kept so its left and right halves are generated once."""
-    from accel_datasets.sky_strips import make_strip
-
-    n, seed, matched_fraction, scatter_arcsec = pair_key
-    return make_strip(n, s, seed=seed, matched_fraction=matched_fraction,
-                      scatter_arcsec=scatter_arcsec)  # fmt: skip
 
 
 def as_source(obj, name: str, **kw) -> Source:

@@ -59,3 +59,17 @@ def test_strip_partitions_are_the_catalog():
     np.testing.assert_array_equal(
         left.load(3).ra_deg, pair.left_ra[left.offsets[3] : left.offsets[4]]
     )
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "match"),
+    [
+        ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
+        ({"matched_fraction": 1.5}, ValueError, r"matched_fraction must lie in \[0, 1\]"),
+        ({"scatter_arcsec": float("nan")}, ValueError, "scatter_arcsec must be a finite"),
+        ({"scatter_arcsec": "1"}, TypeError, "scatter_arcsec must be a real number"),
+    ],
+)
+def test_strip_source_parameters_are_checked_on_the_client(kw, error, match):
+    with pytest.raises(error, match=match):
+        StripSource(1000, "left", **kw)
