@@ -181,6 +181,8 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
             nb += 1
     if nb == 0:
         return
+    if scratch.shape[0] < 4 or scratch.shape[1] < half * nb:
+        raise ValueError("scratch is too small for the filtered rows; size it with scratch_shape")
     lane_gain = np.empty(nb, dtype=np.int64)
     for b in range(nb):
         lane_gain[b] = gain_row[lane_row[b]]

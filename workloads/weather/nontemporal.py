@@ -123,4 +123,9 @@ def aligned_start(row, lo, hi):
     addr = row.ctypes.data + 8 * lo
     if addr & 7:
         return hi
-    return min(hi, lo + ((STREAM_ALIGN_BYTES - (addr & (STREAM_ALIGN_BYTES - 1))) & 31) // 8)
+    return min(
+        hi,
+        lo
+        + ((STREAM_ALIGN_BYTES - (addr & (STREAM_ALIGN_BYTES - 1))) & (STREAM_ALIGN_BYTES - 1))
+        // 8,
+    )

@@ -70,3 +70,13 @@ def test_make_plan_rejects_bad_length():
         make_plan(45)
     with pytest.raises(TypeError, match="n must be an integer length; got float"):
         make_plan(36.0)
+
+
+def test_too_small_scratch_is_refused():
+    n = 64
+    rows = np.ones((3, n))
+    gain = np.ones((1, n))
+    with pytest.raises(ValueError, match="scratch is too small"):
+        filter_rows(
+            rows, np.zeros(3, dtype=np.int64), gain, *_plan(n), np.empty(scratch_shape(n, 2))
+        )
