@@ -128,8 +128,14 @@ def dask_implementation(label: str, run: Callable[[Any, Any], Any]) -> Implement
             finally:
                 held.clear()
 
-    return Implementation(label, "ours-dask", run=lambda inputs: run(inputs, held["client"]),
-                          session=session)  # fmt: skip
+    def call(inputs: Any) -> Any:
+        if "client" not in held:
+            raise RuntimeError(
+                f"{label} needs its Dask session: call it inside `with impl.session():`"
+            )
+        return run(inputs, held["client"])
+
+    return Implementation(label, "ours-dask", run=call, session=session)
 
 
 def _default_size_for_seconds(fit: PowerLawFit, seconds: float) -> int:

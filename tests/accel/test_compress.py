@@ -11,7 +11,7 @@ import pytest
 
 from accel.compress import EXTRAPOLATED, MEASURED, run_compression
 from accel.compress_report import rows
-from accel.compress_spec import CompressionSpec, Implementation, load_specs
+from accel.compress_spec import CompressionSpec, Implementation, dask_implementation, load_specs
 
 RADIUS = 0.01
 
@@ -399,3 +399,9 @@ def test_a_target_is_reached_with_both_the_fitted_and_the_expected_exponent():
     assert naive_with_expected_exponent(result) >= 20.0  # p = 2 through (160, t) also reaches it
     # The fitted line alone would have stopped earlier: (20 / 1e-6) ** (1 / 2.2) = 2,072.
     assert result.full_size > 2100
+
+
+def test_a_dask_implementation_called_outside_its_session_says_so():
+    impl = dask_implementation("demo (Dask)", lambda inputs, client: inputs)
+    with pytest.raises(RuntimeError, match=r"demo \(Dask\) needs its Dask session"):
+        impl.run([1, 2])
