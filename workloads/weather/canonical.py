@@ -29,8 +29,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from . import canonical_kernels as kernels
+from .hdiff_kernels import hdiff_kernel, hdiff_stream_kernel
 from .nontemporal import last_level_cache_bytes
+from .vadv_kernels import vadv_kernel
 
 __all__ = ["HDIFF_HALO", "HALO_MODES", "hdiff", "vadv"]
 
@@ -196,7 +197,7 @@ def hdiff(
     nchunks = numba.get_num_threads()
     # enough (level, band) tasks to balance the threads even for a single level
     nbands = max(1, min(shape[1], -(-8 * nchunks // nlev)))
-    kernel = kernels.hdiff_stream_kernel if _stream(out) else kernels.hdiff_kernel
+    kernel = hdiff_stream_kernel if _stream(out) else hdiff_kernel
     kernel(field, lat0, lon_halo, coeff_arr, nbands, nchunks, out)
     return out
 
@@ -288,7 +289,7 @@ def vadv(
     utens_stage, u_stage, u_pos, utens = fields
     wrap = wcon.shape[-1] == nlon
     strip = VADV_STRIP or max(64, VADV_SCRATCH_BYTES // (24 * nlev) // 8 * 8)
-    kernels.vadv_kernel(
+    vadv_kernel(
         utens_stage, u_stage, wcon, u_pos, utens, float(dtr_stage), wrap, strip,
         numba.get_num_threads(), _stream(out), out,
     )  # fmt: skip
