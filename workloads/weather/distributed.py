@@ -73,6 +73,11 @@ def _rows_task(piece: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.ascontiguousarray(piece[:, lo:hi])
 
 
+def _current_task(piece: np.ndarray) -> np.ndarray:
+    """The current level of a band: all the last snapshot needs, half of what it holds."""
+    return np.ascontiguousarray(piece[-3:])
+
+
 def statics_futures(client, grid: Grid, hs: np.ndarray, coriolis: np.ndarray,
                     advect_only: bool, layout: Layout) -> list:  # fmt: skip
     """One future per band holding its :class:`BlockStatics`, wide enough for any exchange.
@@ -154,6 +159,14 @@ def _raise_first_failure(futures: list) -> None:
     raise errors[0]
 
 
+def _direct(client) -> bool | None:
+    """Gather straight from the workers when this process started them (they are then
+    reachable from here); through the scheduler otherwise, as Dask does by default.
+    Straight from the workers, the bands are serialised and copied once instead of twice.
+    """
+    return True if getattr(client, "cluster", None) is not None else None
+
+
 def integrate(
     client,
     roots: Sequence[Root],
@@ -167,15 +180,19 @@ def integrate(
     on_boundary: Callable[[int, list[np.ndarray]], None],
     progress: bool = True,
     label: str = "",
+    last_previous: bool = True,
 ) -> dict[str, int]:
     """Advance every member from ``start_step`` to ``total``, calling ``on_boundary`` at
     each boundary with the step and, per member, the ``(6, nlat, nlon)`` piece fields.
 
     ``roots`` are the members' piece fields at ``start_step`` (one level at step 0, two
     otherwise).  The next stretch is submitted before ``on_boundary`` runs, so writing
-    output overlaps the computation.  Returns the number of ``exchange_tasks`` (tasks
+    output overlaps the computation.  With ``last_previous=False`` the last boundary
+    gets only the current level, ``(3, nlat, nlon)`` (half the data to gather, when no
+    checkpoint needs the previous one).  Returns the number of ``exchange_tasks`` (tasks
     that advance a band), ``strip_tasks`` (tasks that cut the halo strips a neighbour
-    reads) and ``stretches`` (graphs submitted).
+    reads), ``level_tasks`` (tasks that cut out the current level to gather) and
+    ``stretches`` (graphs submitted).
     """
     from distributed import as_completed
     from tqdm import tqdm
@@ -184,7 +201,7 @@ def integrate(
     bar = tqdm(total=round(total * dt_s / DAY_S, 6), initial=round(start_step * dt_s / DAY_S, 6),
                unit="day", desc=label, file=sys.stderr, disable=not progress,
                mininterval=0.5)  # fmt: skip
-    counts = {"exchange_tasks": 0, "strip_tasks": 0, "stretches": 0}
+    counts = {"exchange_tasks": 0, "strip_tasks": 0, "level_tasks": 0, "stretches": 0}
     states: Sequence[Root] = roots
     done: tuple[int, list[np.ndarray]] | None = None
     start = start_step
@@ -210,8 +227,12 @@ def integrate(
                 bar.update(per_task)
             _raise_first_failure(futures)
             by_key = dict(zip(keys, futures, strict=True))
-            gathered = client.gather([[by_key[k] for k in bands] for bands in finals])
-            del futures, by_key
+            wanted = [[by_key[k] for k in bands] for bands in finals]
+            if stop == total and not last_previous:
+                wanted = [client.map(_current_task, bands, pure=False) for bands in wanted]
+                counts["level_tasks"] += sum(len(bands) for bands in wanted)
+            gathered = client.gather(wanted, direct=_direct(client))
+            del futures, by_key, wanted
             states = [np.concatenate(bands, axis=1) for bands in gathered]
             done = (stop, states)
             start = stop
@@ -284,12 +305,16 @@ def drive(
                                     plan.interval_s, ensemble)  # fmt: skip
             io.write_dataset(ck, checkpoint_path, overwrite=True)
 
+    last_checkpoint = checkpoint_path is not None and (
+        checkpoint_every is None or total % checkpoint_every == 0
+    )
     every = [plan.per_out] + ([checkpoint_every] if checkpoint_every else [])
     statics = statics_futures(client, grid, plan.hs, plan.coriolis, plan.advect_only, layout)
     label = f"case {plan.case} {grid.resolution_deg:g} deg"
     counts = integrate(client, roots, statics=statics, layout=layout, dt_s=dt_s,
                        start_step=plan.start_step, total=total, every=every,
-                       on_boundary=on_boundary, progress=progress, label=label)  # fmt: skip
+                       on_boundary=on_boundary, progress=progress, label=label,
+                       last_previous=last_checkpoint)  # fmt: skip
     clock["step"] = total
     return sink.finish(build), counts
 
@@ -350,8 +375,8 @@ def run_dask(
     progress
         Progress bar in simulated days (and the dashboard link of an embedded cluster).
     stats
-        A dict that receives ``exchange_tasks``, ``strip_tasks``, ``stretches``, ``chunks``
-        and ``halo_steps``.
+        A dict that receives ``exchange_tasks``, ``strip_tasks``, ``level_tasks``,
+        ``stretches``, ``chunks`` and ``halo_steps``.
 
     Returns
     -------
