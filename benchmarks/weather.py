@@ -140,7 +140,7 @@ def bench_hdiff(shape, res, args, triad_bps, rng):
         lambda: canonical.hdiff(field, coeff, out=out, check_values=False), args.repeats, args
     )
     nbytes = 3 * 8 * field.size  # field read, coeff read, result written
-    stream = canonical._stream(out)
+    stream = canonical._hdiff_streams(out)
     kernel = hdiff_kernels.hdiff_stream_kernel if stream else hdiff_kernels.hdiff_kernel
     return row("hdiff", res, field.size, nbytes, t_numpy, t_numba, triad_bps,
                fresh_compile_s(kernel), bitwise_equal_numpy=same, streaming_stores=stream,
@@ -165,7 +165,7 @@ def bench_vadv(shape, res, args, triad_bps, rng):
     nbytes = 6 * 8 * out.size  # 5 fields read (wcon periodic, nlon columns), 1 written
     return row("vadv", res, out.size, nbytes, t_numpy, t_numba, triad_bps,
                fresh_compile_s(vadv_kernels.vadv_kernel), bitwise_equal_numpy=same,
-               streaming_stores=canonical._stream(out),
+               streaming_stores=canonical._vadv_streams(out),
                **protocol_extras(np_cold, nb_cold, t_numba, nbytes, triad_bps, adj_bps))  # fmt: skip
 
 

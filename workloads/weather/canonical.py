@@ -46,16 +46,28 @@ VADV_SCRATCH_BYTES = 3 << 19
 # many partial strips).
 VADV_STRIP: int | None = None
 # Outputs of more bytes than this are written with non-temporal stores (see
-# .nontemporal); None: half the last-level cache, since the inputs stream through
-# the cache beside the output.  Measured on a 480 MiB L3, 2 threads, a triad run
-# before each call: streaming made the 1 deg outputs (33 MB) 7 % (vadv) and 23 %
-# (hdiff) slower; at 0.25 deg (531 MB) vadv ran 10 % faster and hdiff 0-5 %.  The
-# tests set it to force either path.
+# .nontemporal); None: each kernel's own default below.  The tests set it to force
+# either path.
 STREAM_MIN_BYTES: int | None = None
+# vadv streams any output over 1 MiB, even one that fits in the last-level cache:
+# most likely because output lines written through the cache take L2 space from
+# the strip's Thomas scratch, which the back substitution then fetches from L3.
+# Measured with repeated calls, 64 levels, 2 threads: streaming was 8 % faster at
+# 4 deg (2 MB output), 14 % at 2 deg, 15-18 % at 1 deg (33 MB), equal at 0.5 deg
+# and ~10 % faster at 0.25 deg (an earlier measurement, with the older kernel).
+VADV_STREAM_DEFAULT_BYTES = 1 << 20
 
 
-def _stream(out: np.ndarray) -> bool:
+def _hdiff_streams(out: np.ndarray) -> bool:
+    # hdiff: half the last-level cache, since the inputs stream through the cache
+    # beside the output.  Measured on a 480 MiB L3, 2 threads: streaming made the
+    # 1 deg output (33 MB) 17-23 % slower; at 0.25 deg (531 MB) 0-5 % faster.
     limit = STREAM_MIN_BYTES if STREAM_MIN_BYTES is not None else last_level_cache_bytes() // 2
+    return out.nbytes > limit
+
+
+def _vadv_streams(out: np.ndarray) -> bool:
+    limit = STREAM_MIN_BYTES if STREAM_MIN_BYTES is not None else VADV_STREAM_DEFAULT_BYTES
     return out.nbytes > limit
 
 
@@ -197,7 +209,7 @@ def hdiff(
     nchunks = numba.get_num_threads()
     # enough (level, band) tasks to balance the threads even for a single level
     nbands = max(1, min(shape[1], -(-8 * nchunks // nlev)))
-    kernel = hdiff_stream_kernel if _stream(out) else hdiff_kernel
+    kernel = hdiff_stream_kernel if _hdiff_streams(out) else hdiff_kernel
     kernel(field, lat0, lon_halo, coeff_arr, nbands, nchunks, out)
     return out
 
@@ -291,6 +303,6 @@ def vadv(
     strip = VADV_STRIP or max(64, VADV_SCRATCH_BYTES // (24 * nlev) // 8 * 8)
     vadv_kernel(
         utens_stage, u_stage, wcon, u_pos, utens, float(dtr_stage), wrap, strip,
-        numba.get_num_threads(), _stream(out), out,
+        numba.get_num_threads(), _vadv_streams(out), out,
     )  # fmt: skip
     return out

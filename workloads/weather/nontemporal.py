@@ -16,11 +16,13 @@ a 32-byte aligned element and run it a multiple of 4 elements
 stores.  Streaming stores are weakly ordered: a kernel calls
 :func:`store_fence` after its last one, before other threads read the output.
 
-Whether to stream is a question of size (the rule memcpy implementations use):
-an output that fits in the last-level cache is better written through it, since
-its lines then leave the cache after the call, or are read again from it; one
-too large to stay there gains from skipping the read.  :func:`last_level_cache_bytes`
-gives the cache size the callers compare with.
+Whether to stream is mostly a question of size (the rule memcpy implementations
+use): an output that fits in the last-level cache is usually better written
+through it, since its lines then leave the cache after the call, or are read
+again from it; one too large to stay there gains from skipping the read.
+:func:`last_level_cache_bytes` gives the cache size callers compare with.  A
+kernel that keeps its own working set in L2 can gain from streaming even a
+cache-sized output (``vadv``, see :mod:`.canonical`): measure.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ each level computed once inside the sweep instead of twice in a separate pass
 (~5-8 % faster at 1 deg).  The wind average is taken a latitude row at a time
 (a strip may span several rows), its wrapped last column on its own.
 With non-temporal stores (:mod:`.nontemporal`; :mod:`.canonical` turns them on
-for outputs too large for the cache) the output lines are not read from memory
+for outputs over 1 MiB) the output lines are not read from memory
 before being overwritten, so a point moves 6 instead of 7 lines of memory
 traffic (compulsory bytes are unchanged: every input read once, the output
 written once).

@@ -287,3 +287,24 @@ def test_reference_hdiff_pole_is_pad_then_padded(rng):
     np.testing.assert_array_equal(
         canonical_reference.hdiff(field, 0.1), canonical_reference.hdiff_padded(pad(field, 2), 0.1)
     )
+
+
+def _nbytes_array(nbytes):
+    """A float64 array of ``nbytes`` bytes that allocates only one element."""
+    return np.lib.stride_tricks.as_strided(np.empty(1), (nbytes // 8,), (0,))
+
+
+def test_streaming_store_rules(monkeypatch):
+    # vadv streams outputs over VADV_STREAM_DEFAULT_BYTES; hdiff those over half the
+    # last-level cache; STREAM_MIN_BYTES overrides both
+    limit = canonical.VADV_STREAM_DEFAULT_BYTES
+    assert not canonical._vadv_streams(_nbytes_array(limit))
+    assert canonical._vadv_streams(_nbytes_array(limit + 8))
+    half_llc = canonical.last_level_cache_bytes() // 2 // 8 * 8
+    assert not canonical._hdiff_streams(_nbytes_array(half_llc))
+    assert canonical._hdiff_streams(_nbytes_array(half_llc + 8))
+    monkeypatch.setattr(canonical, "STREAM_MIN_BYTES", 0)
+    assert canonical._vadv_streams(np.empty(1)) and canonical._hdiff_streams(np.empty(1))
+    monkeypatch.setattr(canonical, "STREAM_MIN_BYTES", 1 << 62)
+    assert not canonical._vadv_streams(_nbytes_array(1 << 40))
+    assert not canonical._hdiff_streams(_nbytes_array(1 << 40))
