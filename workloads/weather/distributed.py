@@ -30,10 +30,9 @@ import numpy as np
 import xarray as xr
 
 from accel.halo import halo_sources
+from workloads.weather.band_tasks import Embedded, advance_task, current_task, rows_task
 from workloads.weather.blocks import (
     BlockBlowUpError,
-    BlockStatics,
-    advance_block,
     block_statics,
     halo_rows,
     stack_levels,
@@ -59,25 +58,6 @@ __all__ = ["integrate", "statics_futures", "drive", "run_dask"]
 _LARGE_GRAPH = "Sending large graph"
 
 
-def _advance_task(
-    parts: list[np.ndarray], data_start: int, own_start: int, own_stop: int,
-    statics: BlockStatics, dt_s: float, steps: int, first_step: int,
-) -> np.ndarray:  # fmt: skip
-    """One exchange: a band and its neighbours' halo strips (in latitude order), advanced."""
-    return advance_block(parts, data_start, own_start, own_stop, statics,
-                         dt_s=dt_s, steps=steps, first_step=first_step)  # fmt: skip
-
-
-def _rows_task(piece: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """A halo strip: only these rows travel to the neighbour, not the whole band."""
-    return np.ascontiguousarray(piece[:, lo:hi])
-
-
-def _current_task(piece: np.ndarray) -> np.ndarray:
-    """The current level of a band: all the last snapshot needs, half of what it holds."""
-    return np.ascontiguousarray(piece[-3:])
-
-
 def statics_futures(client, grid: Grid, hs: np.ndarray, coriolis: np.ndarray,
                     advect_only: bool, layout: Layout) -> list:  # fmt: skip
     """One future per band holding its :class:`BlockStatics`, wide enough for any exchange.
@@ -90,9 +70,8 @@ def statics_futures(client, grid: Grid, hs: np.ndarray, coriolis: np.ndarray,
     for c in range(layout.chunks):
         lo = max(0, layout.bounds[c] - widest)
         hi = min(grid.nlat, layout.bounds[c + 1] + widest)
-        dsk[(f"weather-statics-{token}", c)] = block_statics(
-            grid, hs, coriolis, advect_only, lo, hi
-        )
+        key = (f"weather-statics-{token}", c)
+        dsk[key] = Embedded(block_statics(grid, hs, coriolis, advect_only, lo, hi), repr(key))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_LARGE_GRAPH)
         return client.get(dsk, list(dsk), sync=False)
@@ -117,7 +96,7 @@ def _stretch_graph(roots: Sequence[Root], layout: Layout, statics: list, dt_s: f
         cur = []
         for c in range(layout.chunks):
             key = (f"weather-band-{token}", m, start, c)
-            dsk[key] = np.ascontiguousarray(root[:, bounds[c] : bounds[c + 1]])
+            dsk[key] = Embedded(np.ascontiguousarray(root[:, bounds[c] : bounds[c + 1]]), repr(key))
             cur.append(key)
         for first, steps in segments(start, stop, layout.halo_steps):
             halo = halo_rows(steps + (1 if first == 0 else 0))
@@ -132,11 +111,11 @@ def _stretch_graph(roots: Sequence[Root], layout: Layout, statics: list, dt_s: f
                         continue
                     strip = (f"weather-strip-{token}", m, first, p, plo, phi)
                     if strip not in dsk:
-                        dsk[strip] = (_rows_task, cur[p], plo, phi)
+                        dsk[strip] = (rows_task, cur[p], plo, phi)
                         strips += 1
                     parts.append(strip)
                 key = (f"weather-band-{token}", m, first + steps, c)
-                dsk[key] = (_advance_task, parts, lo, bounds[c], bounds[c + 1], statics[c],
+                dsk[key] = (advance_task, parts, lo, bounds[c], bounds[c + 1], statics[c],
                             dt_s, steps, first)  # fmt: skip
                 exchange_keys.append(key)
                 nxt.append(key)
@@ -229,7 +208,7 @@ def integrate(
             by_key = dict(zip(keys, futures, strict=True))
             wanted = [[by_key[k] for k in bands] for bands in finals]
             if stop == total and not last_previous:
-                wanted = [client.map(_current_task, bands, pure=False) for bands in wanted]
+                wanted = [client.map(current_task, bands, pure=False) for bands in wanted]
                 counts["level_tasks"] += sum(len(bands) for bands in wanted)
             gathered = client.gather(wanted, direct=_direct(client))
             del futures, by_key, wanted

@@ -11,10 +11,15 @@ import time
 import numpy as np
 import pytest
 import xarray as xr
+from dask.base import tokenize
 
 from workloads.weather import io
 from workloads.weather.api import initial_state, run
+from workloads.weather.band_tasks import Embedded, advance_task, rows_task
+from workloads.weather.blocks import advance_block, block_statics, stack_levels
+from workloads.weather.cases import case_fields
 from workloads.weather.distributed import run_dask
+from workloads.weather.grid import make_grid
 from workloads.weather.layout import boundaries, make_layout
 from workloads.weather.model import BlowUpError
 from workloads.weather.stream import partial_path
@@ -125,6 +130,47 @@ def test_the_scheduler_forgets_each_stretch(dask_client):
     while weather_keys() - before and time.monotonic() < deadline:
         time.sleep(0.05)  # releases reach the scheduler asynchronously
     assert weather_keys() - before == set()
+
+
+def test_the_last_gather_takes_the_current_level_unless_a_checkpoint_needs_both(
+    dask_client, tc6, tmp_path
+):
+    state, want = tc6
+    stats = {}
+    got = run_dask(state, 0.5, output_every=0.25, chunks=3, halo_steps=2, client=dask_client,
+                   progress=False, stats=stats)  # fmt: skip
+    xr.testing.assert_identical(got, want)
+    assert stats["level_tasks"] == 3  # one per band, at the last boundary only
+    ck = tmp_path / "ck.nc"
+    stats = {}
+    got = run_dask(state, 0.5, output_every=0.25, chunks=3, halo_steps=2, client=dask_client,
+                   checkpoint_path=ck, progress=False, stats=stats)  # fmt: skip
+    xr.testing.assert_identical(got, want)
+    assert stats["level_tasks"] == 0
+    saved = io.read_checkpoint(ck)
+    steps = want.attrs["steps"]
+    assert saved.attrs["step"] == steps
+    ck1 = tmp_path / "one.nc"
+    run(state, 0.5, output_every=0.25, checkpoint_every=steps, checkpoint_path=str(ck1),
+        progress=False)  # fmt: skip
+    one = io.read_checkpoint(ck1)
+    for name in ("h_prev", "u_prev", "v_prev", "h", "u", "v"):
+        np.testing.assert_array_equal(saved[name].values, one[name].values)
+
+
+def test_embedded_band_data_is_named_by_its_token_and_unwrapped_by_the_tasks():
+    state = initial_state(6, 10.0)
+    x0 = stack_levels(None, tuple(state[k].values for k in "huv"))
+    one = Embedded(x0, "band-a")
+    assert (
+        tokenize(one) == tokenize(Embedded(x0 + 1.0, "band-a")) != tokenize(Embedded(x0, "band-b"))
+    )
+    f = case_fields(make_grid(10.0), 6)
+    st = block_statics(make_grid(10.0), f.hs, f.coriolis, f.advect_only, 0, 18)
+    plain = advance_block(x0[:, :12], 0, 0, 6, st, dt_s=600.0, steps=3, first_step=0)
+    wrapped = advance_task([Embedded(x0[:, :12], "b")], 0, 0, 6, Embedded(st, "s"), 600.0, 3, 0)
+    np.testing.assert_array_equal(wrapped, plain)
+    np.testing.assert_array_equal(rows_task(one, 2, 5), x0[:, 2:5])
 
 
 def test_bad_layouts_are_refused():
