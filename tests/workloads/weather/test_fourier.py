@@ -34,6 +34,20 @@ def test_filter_rows_matches_numpy(n, rng):
     assert np.array_equal(got[1], rows[1])  # a row without a gain is not touched
 
 
+def test_long_radix5_runs_match_numpy(rng):
+    # n = 70: a twiddled radix-5 stage first (then radix 7); 300 lanes make its runs
+    # longer than one strip of the two-loop radix-5 butterfly.
+    n, lanes = 70, 300
+    rows = rng.normal(size=(lanes, n))
+    gain = _even_gains(rng, 2, n)
+    gain_row = np.arange(lanes) % 2
+    got = rows.copy()
+    filter_rows(got, gain_row, gain, *_plan(n), np.empty(scratch_shape(n, lanes)))
+    want = np.fft.irfft(np.fft.rfft(rows) * gain[gain_row, : n // 2 + 1], n)
+    tol = 4e-15 * np.log2(n) * np.abs(rows).max()
+    assert np.abs(got - want).max() <= tol
+
+
 def _plan(n):
     plan = make_plan(n)
     return plan.factors, plan.twiddle
