@@ -98,6 +98,9 @@ def main(argv=None) -> int:
     parser.add_argument("--ks", type=int, nargs="+", default=[2, 5, 10, 20, 40])
     parser.add_argument("--chunks", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=None,
+                        help="alternating one-process/Dask pairs for the headline ratio "
+                             "(default: --repeats)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=2, help="cores given to each configuration")
     parser.add_argument("--name", default="weather_dask", help="results file name")
     args = parser.parse_args(argv)
@@ -152,7 +155,7 @@ def main(argv=None) -> int:
         # after the other.  Alternate the one-process run and the best Dask run so each
         # pair sees the same load, and take the median of the per-pair ratios.
         pairs = []
-        for _ in range(args.repeats):
+        for _ in range(args.pairs or args.repeats):
             with workers_suspended(client):
                 t0 = time.perf_counter()
                 run(state, days, progress=False)
