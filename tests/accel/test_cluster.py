@@ -98,3 +98,21 @@ def test_embedded_workers_get_the_numba_and_malloc_plugins():
         names = client.run(lambda dask_worker: sorted(dask_worker.plugins))
     (plugins,) = names.values()
     assert {"accel-malloc", "accel-numba-threads"} <= set(plugins)
+
+
+@pytest.mark.cluster
+def test_embedded_workers_get_quiet_housekeeping_and_the_caller_config_is_kept():
+    import dask
+
+    keys = (
+        "distributed.worker.profile.enabled",
+        "distributed.worker.memory.monitor-interval",
+        "distributed.admin.tick.interval",
+    )
+    before = {k: dask.config.get(k) for k in keys}
+    with get_client(n_workers=1, dashboard=False, quiet=True) as client:
+        seen = client.run(lambda: [dask.config.get(k) for k in keys])
+    (values,) = seen.values()
+    assert values == [False, "500ms", "1s"]
+    assert before["distributed.worker.profile.enabled"] is True
+    assert {k: dask.config.get(k) for k in keys} == before

@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 
 from accel.halo import halo_sources
-from workloads.weather.band_tasks import Embedded, advance_task, current_task, rows_task
+from workloads.weather.band_tasks import advance_task, current_task, embed, rows_task
 from workloads.weather.blocks import (
     BlockBlowUpError,
     block_statics,
@@ -62,16 +62,18 @@ def statics_futures(client, grid: Grid, hs: np.ndarray, coriolis: np.ndarray,
                     advect_only: bool, layout: Layout) -> list:  # fmt: skip
     """One future per band holding its :class:`BlockStatics`, wide enough for any exchange.
 
-    The statics are data in the graph, so a worker that dies with them loses nothing.
+    Each future's value is the statics wrapped in
+    :class:`~workloads.weather.band_tasks.Embedded` (the tasks unwrap it).  The statics
+    are data in the graph, so a worker that dies with them loses nothing.
     """
     widest = halo_rows(layout.halo_steps + 1)
-    token = uuid.uuid4().hex[:10]
+    token = uuid.uuid4().hex
     dsk = {}
     for c in range(layout.chunks):
         lo = max(0, layout.bounds[c] - widest)
         hi = min(grid.nlat, layout.bounds[c + 1] + widest)
         key = (f"weather-statics-{token}", c)
-        dsk[key] = Embedded(block_statics(grid, hs, coriolis, advect_only, lo, hi), repr(key))
+        dsk[key] = embed(key, block_statics(grid, hs, coriolis, advect_only, lo, hi))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_LARGE_GRAPH)
         return client.get(dsk, list(dsk), sync=False)
@@ -96,7 +98,7 @@ def _stretch_graph(roots: Sequence[Root], layout: Layout, statics: list, dt_s: f
         cur = []
         for c in range(layout.chunks):
             key = (f"weather-band-{token}", m, start, c)
-            dsk[key] = Embedded(np.ascontiguousarray(root[:, bounds[c] : bounds[c + 1]]), repr(key))
+            dsk[key] = embed(key, np.ascontiguousarray(root[:, bounds[c] : bounds[c + 1]]))
             cur.append(key)
         for first, steps in segments(start, stop, layout.halo_steps):
             halo = halo_rows(steps + (1 if first == 0 else 0))
@@ -139,11 +141,20 @@ def _raise_first_failure(futures: list) -> None:
 
 
 def _direct(client) -> bool | None:
-    """Gather straight from the workers when this process started them (they are then
-    reachable from here); through the scheduler otherwise, as Dask does by default.
+    """``direct=`` for gathering the bands: True when the client's cluster is a
+    ``distributed.LocalCluster`` (its workers then run on this machine, reachable from
+    here) and the client was not told ``direct_to_workers`` either way; ``None``
+    otherwise, so Dask's own setting decides (through the scheduler by default).
+
     Straight from the workers, the bands are serialised and copied once instead of twice.
+    Other cluster objects (Kubernetes, a gateway) may start workers this process cannot
+    reach, and a gather would wait for the connect timeout before falling back.
     """
-    return True if getattr(client, "cluster", None) is not None else None
+    from distributed import LocalCluster
+
+    if getattr(client, "direct_to_workers", None) is not None:
+        return None
+    return True if isinstance(getattr(client, "cluster", None), LocalCluster) else None
 
 
 def integrate(
@@ -186,7 +197,7 @@ def integrate(
     start = start_step
     try:
         for stop in stops:
-            token = uuid.uuid4().hex[:10]
+            token = uuid.uuid4().hex
             dsk, keys, finals, strips = _stretch_graph(
                 states, layout, statics, dt_s, start, stop, token
             )

@@ -15,10 +15,10 @@ from dask.base import tokenize
 
 from workloads.weather import io
 from workloads.weather.api import initial_state, run
-from workloads.weather.band_tasks import Embedded, advance_task, rows_task
+from workloads.weather.band_tasks import Embedded, advance_task, current_task, embed, rows_task
 from workloads.weather.blocks import advance_block, block_statics, stack_levels
 from workloads.weather.cases import case_fields
-from workloads.weather.distributed import run_dask
+from workloads.weather.distributed import _direct, run_dask
 from workloads.weather.grid import make_grid
 from workloads.weather.layout import boundaries, make_layout
 from workloads.weather.model import BlowUpError
@@ -171,6 +171,72 @@ def test_embedded_band_data_is_named_by_its_token_and_unwrapped_by_the_tasks():
     wrapped = advance_task([Embedded(x0[:, :12], "b")], 0, 0, 6, Embedded(st, "s"), 600.0, 3, 0)
     np.testing.assert_array_equal(wrapped, plain)
     np.testing.assert_array_equal(rows_task(one, 2, 5), x0[:, 2:5])
+
+
+@pytest.mark.parametrize("checkpoint_every,level_tasks", [(40, 3), (38, 0)])
+def test_a_checkpoint_every_that_misses_the_end_keeps_the_last_gather_to_one_level(
+    dask_client, tc6, tmp_path, checkpoint_every, level_tasks
+):
+    state, want = tc6
+    steps = want.attrs["steps"]
+    # 40 does not divide the steps: the last checkpoint falls before the end, so the
+    # last gather needs the current level only; 38 does, and the end needs both.
+    assert (steps % checkpoint_every == 0) == (level_tasks == 0)
+    ck, ck1 = tmp_path / "dask.nc", tmp_path / "one.nc"
+    stats = {}
+    got = run_dask(state, 0.5, output_every=0.25, chunks=3, halo_steps=2, client=dask_client,
+                   checkpoint_path=ck, checkpoint_every=checkpoint_every, progress=False,
+                   stats=stats)  # fmt: skip
+    xr.testing.assert_identical(got, want)
+    assert stats["level_tasks"] == level_tasks
+    run(state, 0.5, output_every=0.25, checkpoint_every=checkpoint_every,
+        checkpoint_path=str(ck1), progress=False)  # fmt: skip
+    saved, one = io.read_checkpoint(ck), io.read_checkpoint(ck1)
+    assert saved.attrs["step"] == one.attrs["step"] == steps - steps % checkpoint_every
+    for name in ("h_prev", "u_prev", "v_prev", "h", "u", "v"):
+        np.testing.assert_array_equal(saved[name].values, one[name].values)
+
+
+def test_embedded_data_is_weighed_by_its_value_not_its_wrapper():
+    from dask.sizeof import sizeof
+
+    a = np.zeros((6, 20, 36))
+    assert sizeof(Embedded(a, "t")) >= a.nbytes
+    f = case_fields(make_grid(10.0), 6)
+    st = block_statics(make_grid(10.0), f.hs, f.coriolis, f.advect_only, 0, 18)
+    arrays = [v for v in vars(st).values() if isinstance(v, np.ndarray)]
+    assert len(arrays) >= 10
+    assert sizeof(st) == sum(v.nbytes for v in arrays) > 1000
+    assert sizeof(embed("statics", st)) == sizeof(st)
+
+
+def test_embed_derives_the_token_from_the_key():
+    x = np.arange(4.0)
+    one, same, other = embed(("band", 0), x), embed(("band", 0), x + 1), embed(("band", 1), x)
+    assert one.value is x
+    assert tokenize(one) == tokenize(same) != tokenize(other)
+    band = np.arange(36.0).reshape(6, 2, 3)
+    np.testing.assert_array_equal(current_task(embed("b", band)), band[3:])
+    np.testing.assert_array_equal(current_task(band), band[3:])
+
+
+def test_gathers_go_straight_to_the_workers_only_of_a_local_cluster_left_to_choose(
+    dask_client,
+):
+    from types import SimpleNamespace
+
+    from distributed import Client
+
+    assert _direct(dask_client) is True
+    told = Client(dask_client.cluster, direct_to_workers=False, set_as_default=False)
+    try:
+        assert _direct(told) is None
+    finally:
+        told.close()
+    # A cluster object of another kind (Kubernetes, a gateway) may start workers this
+    # process cannot reach: Dask's own setting decides.
+    assert _direct(SimpleNamespace(cluster=object(), direct_to_workers=None)) is None
+    assert _direct(SimpleNamespace(direct_to_workers=None)) is None
 
 
 def test_bad_layouts_are_refused():
