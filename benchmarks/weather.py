@@ -12,9 +12,10 @@ the speedup over the NumPy reference.  Numba times use preallocated outputs and
 skip the value checks (``check_values=False``, one extra pass over the data);
 compile time is measured separately, on a fresh uncached copy of each kernel.
 Every Numba result is compared with its NumPy reference before it is timed.
-hdiff and vadv write outputs larger than half the last-level cache with
-non-temporal stores (``streaming_stores`` in the JSON); the compulsory bytes
-are the same either way (STREAM convention, no write-allocate read counted).
+Outputs are written with non-temporal stores (``streaming_stores`` in the
+JSON) by hdiff when larger than half the last-level cache, by vadv when larger
+than 1 MiB (see :mod:`workloads.weather.canonical`); the compulsory bytes are
+the same either way (STREAM convention, no write-allocate read counted).
 The NumPy references are called as a NumPy user would, without ``out=`` (they
 allocate their result and temporaries; passing ``out`` would only add a copy).
 
@@ -28,9 +29,10 @@ first, right after the triad has swept 1.4 GB through the caches and left them
 full of its modified lines, is reported as "% cold" / "x cold" (and
 ``*_after_triad`` in the JSON).  Where a step's fields fit in the last-level
 cache (this machine reports a 480 MiB L3; the 64-level 1 deg fields take 100 MB
-for hdiff and 200 MB for vadv), repeated calls can read part of them from that
-cache, so their share of the triad (a DRAM figure) can be higher than the cold
-one; at 0.25 deg (1.6 and 3.2 GB) both read memory.  The targets are judged on
+for hdiff and 200 MB for vadv), repeated calls can read part of their inputs
+from that cache, so at 1 deg the headline can include cache-served reads and
+its share of the triad (a DRAM figure) can be higher than the cold one; at
+0.25 deg (1.6 and 3.2 GB) both read memory.  The targets are judged on
 the whole-run triad; "% adj" is the share of the adjacent one.
 The shallow-water step is timed as repeated back-to-back calls.
 A last section times the shallow-water step's polar filter alone on one thread:

@@ -135,10 +135,15 @@ def stage(xr, xi, yr, yi, n_stage, s, r, tw, off, nb):
                 yi[o + t] = accr * wi + acci * wr
 
 
+# An empty twiddle table for the radix-5 last stage, whose butterfly reads none:
+# ``_radix5`` still needs an array of the right type to compile against.
+_NO_TWIDDLES = np.empty((2, 0))
+
+
 @njit(cache=True)
-def last_stage(xr, xi, yr, yi, s, r, nb, tw):
+def last_stage(xr, xi, yr, yi, s, r, nb):
     """The last stage (one butterfly position, ``m == 1``) of radix 3, 4 or 5, whose
-    twiddles are all exactly one, so it skips their multiplications (``tw`` is not read)."""
+    twiddles are all exactly one, so it skips their multiplications."""
     w = s * nb
     if r == 4:
         ar_, ai_, br_, bi_ = xr[0:w], xi[0:w], xr[w : 2 * w], xi[w : 2 * w]
@@ -185,7 +190,7 @@ def last_stage(xr, xi, yr, yi, s, r, nb, tw):
             y1r[t], y1i[t] = t2r + rr, t2i + ri
             y2r[t], y2i[t] = t2r - rr, t2i - ri
     else:
-        _radix5(xr, xi, yr, yi, 0, w, 0, w, w, tw, 0, False)
+        _radix5(xr, xi, yr, yi, 0, w, 0, w, w, _NO_TWIDDLES, 0, False)
 
 
 # Numbers of a run done at a time by :func:`_radix5`: its ten input strips (20 KiB) stay
@@ -194,9 +199,9 @@ _STRIP = 256
 
 
 @njit(cache=True)
-def _radix5(xr, xi, yr, yi, i0, di, o0, do, w, tw, tb, tws):
-    """One radix-5 butterfly on runs of ``w`` numbers: inputs at ``i0 + j * di``,
-    outputs at ``o0 + u * do``, output ``u`` times ``tw[:, tb + u]`` if ``tws``.
+def _radix5(xr, xi, yr, yi, i0, istep, o0, ostep, w, tw, tb, tws):
+    """One radix-5 butterfly on runs of ``w`` numbers: inputs at ``i0 + j * istep``,
+    outputs at ``o0 + u * ostep``, output ``u`` times ``tw[:, tb + u]`` if ``tws``.
 
     Outputs 0, 1, 4 and outputs 2, 3 are computed in two loops over each strip: one loop
     over all twenty runs needs more run-time overlap tests than LLVM allows, so it stayed
@@ -214,15 +219,15 @@ def _radix5(xr, xi, yr, yi, i0, di, o0, do, w, tw, tb, tws):
         n = min(_STRIP, w - t0)
         i, o = i0 + t0, o0 + t0
         ar_, ai_ = xr[i : i + n], xi[i : i + n]
-        br_, bi_ = xr[i + di : i + di + n], xi[i + di : i + di + n]
-        cr_, ci_ = xr[i + 2 * di : i + 2 * di + n], xi[i + 2 * di : i + 2 * di + n]
-        dr_, di_ = xr[i + 3 * di : i + 3 * di + n], xi[i + 3 * di : i + 3 * di + n]
-        er_, ei_ = xr[i + 4 * di : i + 4 * di + n], xi[i + 4 * di : i + 4 * di + n]
+        br_, bi_ = xr[i + istep : i + istep + n], xi[i + istep : i + istep + n]
+        cr_, ci_ = xr[i + 2 * istep : i + 2 * istep + n], xi[i + 2 * istep : i + 2 * istep + n]
+        dr_, di_ = xr[i + 3 * istep : i + 3 * istep + n], xi[i + 3 * istep : i + 3 * istep + n]
+        er_, ei_ = xr[i + 4 * istep : i + 4 * istep + n], xi[i + 4 * istep : i + 4 * istep + n]
         y0r, y0i = yr[o : o + n], yi[o : o + n]
-        y1r, y1i = yr[o + do : o + do + n], yi[o + do : o + do + n]
-        y2r, y2i = yr[o + 2 * do : o + 2 * do + n], yi[o + 2 * do : o + 2 * do + n]
-        y3r, y3i = yr[o + 3 * do : o + 3 * do + n], yi[o + 3 * do : o + 3 * do + n]
-        y4r, y4i = yr[o + 4 * do : o + 4 * do + n], yi[o + 4 * do : o + 4 * do + n]
+        y1r, y1i = yr[o + ostep : o + ostep + n], yi[o + ostep : o + ostep + n]
+        y2r, y2i = yr[o + 2 * ostep : o + 2 * ostep + n], yi[o + 2 * ostep : o + 2 * ostep + n]
+        y3r, y3i = yr[o + 3 * ostep : o + 3 * ostep + n], yi[o + 3 * ostep : o + 3 * ostep + n]
+        y4r, y4i = yr[o + 4 * ostep : o + 4 * ostep + n], yi[o + 4 * ostep : o + 4 * ostep + n]
         for t in range(n):
             ar, ai = ar_[t], ai_[t]
             bpr, bpi = br_[t] + er_[t], bi_[t] + ei_[t]

@@ -37,10 +37,12 @@ __all__ = ["HDIFF_HALO", "HALO_MODES", "hdiff", "vadv"]
 
 HDIFF_HALO = 2
 HALO_MODES = ("pole", "included")
-# Bytes of per-thread vadv scratch (Thomas coefficients and the u_pos copy of a
-# strip over all levels, 3 * nlev * strip * 8 bytes): small enough to stay in a
-# 2 MiB L2 next to the streaming inputs.  Strips are consecutive points of the
-# flattened (lat, lon) plane, so they are not cut at the end of a short row.
+# Bytes of per-thread vadv scratch that set the strip length: the Thomas
+# coefficients and the u_pos copy of a strip over all levels, 3 * nlev * 8 bytes a
+# point.  With the strip-long gcv buffer (gbuf in .vadv_kernels) the scratch is
+# (3 * nlev + 1) * strip * 8 bytes (8 bytes a point more): small enough to
+# stay in a 2 MiB L2 next to the streaming inputs.  Strips are consecutive points of
+# the flattened (lat, lon) plane, so they are not cut at the end of a short row.
 VADV_SCRATCH_BYTES = 3 << 19
 # Set to a number of points to override the strip length (the tests use it to force
 # many partial strips).
@@ -256,6 +258,11 @@ def vadv(
     -------
     numpy.ndarray
         The new ``utens_stage``, ``(nlev, nlat, nlon)``.
+
+    Notes
+    -----
+    An output of more than 1 MiB is written with non-temporal stores, which go
+    past the caches, so a caller that reads it right away reads it from memory.
 
     Examples
     --------

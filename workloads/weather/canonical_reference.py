@@ -4,8 +4,11 @@ Fields are ``(level, lat, lon)`` float64.  The formulations are those of the
 GridTools benchmarks (``stencil_benchmarks``' ``HorizontalDiffusionStencil`` and
 ``VerticalAdvectionStencil`` verifiers, the GT4Py integration-test stencils, and
 npbench's ``weather_stencils``), with GridTools' ``i`` axis mapped to longitude and
-``j`` to latitude.  Each expression is written in the same operation order as the
-Numba kernel, so the two agree bit for bit.
+``j`` to latitude.  The Numba kernels agree with these bit for bit.  The
+``hdiff`` expressions are written in the kernel's operation order; the ``vadv``
+kernel rewrites some of the Thomas coefficients (``dtr - acol - cc`` as ``dtr +
+ccp - cc`` with ``ccp == -acol``, and similar), which IEEE arithmetic makes
+exactly equal: the identities are given in :mod:`.vadv_kernels`' docstring.
 
 * :func:`hdiff_padded` / :func:`vadv_staggered` take their halo explicitly (the
   GridTools convention: a 2-cell halo around ``hdiff``'s input, one extra

@@ -112,9 +112,7 @@ def _fft(scratch, half, factors, twiddle, nb, src):
     for r in factors:
         dst = 2 - src
         if n_stage == r and 3 <= r <= 5:
-            last_stage(
-                scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1], s, r, nb, twiddle
-            )
+            last_stage(scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1], s, r, nb)
         else:
             stage(
                 scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1],

@@ -141,6 +141,33 @@ def test_vadv_matches_reference_bitwise(rng, shape, staggered, monkeypatch):
         np.testing.assert_array_equal(vadv(*u, 0.15), expected)
 
 
+# Edge shapes: one longitude (with wrap a column is its own east neighbour), one
+# latitude row, two levels (top and bottom only, no middle level), strips of 1 point.
+@pytest.mark.parametrize(
+    "shape", [(2, 1, 1), (2, 2, 1), (4, 2, 1), (2, 1, 2), (3, 1, 7), (2, 5, 3)]
+)
+@pytest.mark.parametrize("staggered", [False, True])
+def test_vadv_edge_shapes_match_reference_bitwise(rng, shape, staggered, monkeypatch):
+    u = _vadv_inputs(rng, shape, staggered)
+    expected = canonical_reference.vadv(*u, 0.15)
+    for stream in (True, False):
+        monkeypatch.setattr(canonical, "STREAM_MIN_BYTES", 0 if stream else 1 << 62)
+        for strip in (None, 1, 2, 3, 5):
+            monkeypatch.setattr(canonical, "VADV_STRIP", strip)
+            np.testing.assert_array_equal(vadv(*u, 0.15), expected)
+
+
+def test_vadv_single_longitude_wraps_onto_itself(rng, monkeypatch):
+    # nlon = 1 with wrap: the east neighbour of the only column is that column, the
+    # same as an explicit eastern column equal to it
+    u = _vadv_inputs(rng, (3, 2, 1))
+    explicit = u.copy()
+    explicit[2] = np.concatenate([u[2], u[2]], axis=2)
+    monkeypatch.setattr(canonical, "VADV_STRIP", 1)
+    np.testing.assert_array_equal(vadv(*u, 0.15), vadv(*explicit, 0.15))
+    np.testing.assert_array_equal(vadv(*u, 0.15), canonical_reference.vadv(*explicit, 0.15))
+
+
 def test_vadv_solves_the_tridiagonal_system(rng):
     nlev, dtr = 7, 0.15
     us, ust, w, up, ut = _vadv_inputs(rng, (nlev, 1, 2), staggered=False)
