@@ -109,10 +109,12 @@ def test_embedded_workers_get_quiet_housekeeping_and_the_caller_config_is_kept()
         "distributed.worker.memory.monitor-interval",
         "distributed.admin.tick.interval",
     )
-    before = {k: dask.config.get(k) for k in keys}
-    with get_client(n_workers=1, dashboard=False, quiet=True) as client:
-        seen = client.run(lambda: [dask.config.get(k) for k in keys])
+    # the caller's own values, set here so the test does not depend on the user's config
+    caller = dict(zip(keys, (True, "100ms", "20ms"), strict=True))
+    with dask.config.set(caller):
+        with get_client(n_workers=1, dashboard=False, quiet=True) as client:
+            seen = client.run(lambda: [dask.config.get(k) for k in keys])
+        after = {k: dask.config.get(k) for k in keys}
     (values,) = seen.values()
     assert values == [False, "500ms", "1s"]
-    assert before["distributed.worker.profile.enabled"] is True
-    assert {k: dask.config.get(k) for k in keys} == before
+    assert after == caller
