@@ -13,8 +13,8 @@ skip the value checks (``check_values=False``, one extra pass over the data);
 compile time is measured separately, on a fresh uncached copy of each kernel.
 Every Numba result is compared with its NumPy reference before it is timed.
 Outputs are written with non-temporal stores (``streaming_stores`` in the
-JSON) by hdiff when larger than half the last-level cache, by vadv when larger
-than 1 MiB (see :mod:`workloads.weather.canonical`); the compulsory bytes are
+JSON) by vadv when larger than 1 MiB, never by hdiff (see
+:mod:`workloads.weather.canonical`); the compulsory bytes are
 the same either way (STREAM convention, no write-allocate read counted).
 The NumPy references are called as a NumPy user would, without ``out=`` (they
 allocate their result and temporaries; passing ``out`` would only add a copy).

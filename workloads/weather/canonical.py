@@ -30,7 +30,6 @@ import numba
 import numpy as np
 
 from .hdiff_kernels import hdiff_kernel, hdiff_stream_kernel
-from .nontemporal import last_level_cache_bytes
 from .vadv_kernels import vadv_kernel
 
 __all__ = ["HDIFF_HALO", "HALO_MODES", "hdiff", "vadv"]
@@ -61,11 +60,12 @@ VADV_STREAM_DEFAULT_BYTES = 1 << 20
 
 
 def _hdiff_streams(out: np.ndarray) -> bool:
-    # hdiff: half the last-level cache, since the inputs stream through the cache
-    # beside the output.  Measured on a 480 MiB L3, 2 threads: streaming made the
-    # 1 deg output (33 MB) 17-23 % slower; at 0.25 deg (531 MB) 0-5 % faster.
-    limit = STREAM_MIN_BYTES if STREAM_MIN_BYTES is not None else last_level_cache_bytes() // 2
-    return out.nbytes > limit
+    # hdiff writes through the cache unless STREAM_MIN_BYTES says otherwise.  Its
+    # streaming path lost or tied everywhere it was measured (repeated calls, 64
+    # levels, 2 threads): on a 480 MiB-L3 Xeon 17-23 % slower at 1 deg (33 MB
+    # output) and 0-5 % faster at 0.25 deg (531 MB); on a 32 MiB-L3 Zen 4 45 %
+    # slower at 1 deg and 15 % slower at 0.25 deg.
+    return STREAM_MIN_BYTES is not None and out.nbytes > STREAM_MIN_BYTES
 
 
 def _vadv_streams(out: np.ndarray) -> bool:

@@ -322,14 +322,12 @@ def _nbytes_array(nbytes):
 
 
 def test_streaming_store_rules(monkeypatch):
-    # vadv streams outputs over VADV_STREAM_DEFAULT_BYTES; hdiff those over half the
-    # last-level cache; STREAM_MIN_BYTES overrides both
+    # vadv streams outputs over VADV_STREAM_DEFAULT_BYTES; hdiff never does by
+    # default; STREAM_MIN_BYTES overrides both
     limit = canonical.VADV_STREAM_DEFAULT_BYTES
     assert not canonical._vadv_streams(_nbytes_array(limit))
     assert canonical._vadv_streams(_nbytes_array(limit + 8))
-    half_llc = canonical.last_level_cache_bytes() // 2 // 8 * 8
-    assert not canonical._hdiff_streams(_nbytes_array(half_llc))
-    assert canonical._hdiff_streams(_nbytes_array(half_llc + 8))
+    assert not canonical._hdiff_streams(_nbytes_array(1 << 40))
     monkeypatch.setattr(canonical, "STREAM_MIN_BYTES", 0)
     assert canonical._vadv_streams(np.empty(1)) and canonical._hdiff_streams(np.empty(1))
     monkeypatch.setattr(canonical, "STREAM_MIN_BYTES", 1 << 62)
