@@ -80,9 +80,15 @@ class MallocPlugin(WorkerPlugin):
         if platform.libc_ver()[0] != "glibc":
             return
         libc = ctypes.CDLL("libc.so.6")
-        m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+        m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8  # glibc's malloc.h
         libc.mallopt(m_mmap_threshold, 32 * 2**20)  # glibc's largest allowed value
         libc.mallopt(m_trim_threshold, self.trim_bytes)
+        # One arena: a task thread otherwise gets an arena of its own, made of 64 MiB
+        # heaps that glibc unmaps as soon as they empty, whatever the trim threshold.
+        # Measured in a thread allocating and freeing 28 + 14 MB arrays (a 0.25-deg
+        # band's buffers) 40 times: 20-22 thousand page faults, none with one arena.
+        # Threads that already have an arena keep it; the tasks' thread starts later.
+        libc.mallopt(m_arena_max, 1)
 
 
 def _numba_threads_per_worker(n_workers: int, cores: int | None = None) -> int:

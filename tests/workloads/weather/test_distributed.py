@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from dask.base import tokenize
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 from workloads.weather import io
 from workloads.weather.api import initial_state, run
@@ -130,6 +131,38 @@ def test_the_scheduler_forgets_each_stretch(dask_client):
     while weather_keys() - before and time.monotonic() < deadline:
         time.sleep(0.05)  # releases reach the scheduler asynchronously
     assert weather_keys() - before == set()
+
+
+class _BandsInMemory(SchedulerPlugin):
+    """Counts the weather bands held in the workers' memory, and the most at once."""
+
+    name = "test-bands-in-memory"
+
+    def __init__(self):
+        self.now = self.peak = 0
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if "weather-band" not in str(key):
+            return
+        self.now += (finish == "memory") - (start == "memory")
+        self.peak = max(self.peak, self.now)
+
+
+def test_workers_hold_only_the_bands_still_needed(dask_client):
+    # A stretch of many exchanges: were every band of it kept until its end (its futures
+    # held by the client), the workers would hold one band per band and exchange.
+    dask_client.register_plugin(_BandsInMemory())
+    try:
+        stats = {}
+        run_dask(initial_state(6, 10.0), 0.5, chunks=2, halo_steps=1, client=dask_client,
+                 progress=False, stats=stats)  # fmt: skip
+        peak = dask_client.run_on_scheduler(
+            lambda dask_scheduler: dask_scheduler.plugins[_BandsInMemory.name].peak
+        )
+    finally:
+        dask_client.unregister_scheduler_plugin(_BandsInMemory.name)
+    assert stats["stretches"] == 1 and stats["exchange_tasks"] >= 40
+    assert 2 <= peak <= 3 * 2  # a few per band: the current one, the next, the strips' source
 
 
 def test_the_last_gather_takes_the_current_level_unless_a_checkpoint_needs_both(
