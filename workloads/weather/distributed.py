@@ -227,8 +227,9 @@ def integrate(
                 else:
                     bar.update(per_task)
             del pending
-            order = {key: i for i, key in enumerate(keys)}
-            _raise_first_failure(sorted(erred, key=lambda f: order[f.key]))
+            if erred:
+                order = {key: i for i, key in enumerate(keys)}
+                _raise_first_failure(sorted(erred, key=lambda f: order[f.key]))
             if stop == total and not last_previous:
                 wanted = [client.map(current_task, bands, pure=False) for bands in wanted]
                 counts["level_tasks"] += sum(len(bands) for bands in wanted)

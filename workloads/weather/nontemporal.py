@@ -16,19 +16,14 @@ a 32-byte aligned element and run it a multiple of 4 elements
 stores.  Streaming stores are weakly ordered: a kernel calls
 :func:`store_fence` after its last one, before other threads read the output.
 
-Whether to stream is mostly a question of size (the rule memcpy implementations
-use): an output that fits in the last-level cache is usually better written
-through it, since its lines then leave the cache after the call, or are read
-again from it; one too large to stay there gains from skipping the read.
-:func:`last_level_cache_bytes` gives the cache size callers compare with.  A
-kernel that keeps its own working set in L2 can gain from streaming even a
-cache-sized output (``vadv``, see :mod:`.canonical`): measure.
+Whether to stream has to be measured per kernel and machine.  By the rule
+memcpy implementations use, an output too large for the last-level cache gains
+from skipping the read, but ``hdiff`` measured slower with streaming stores at
+every size tried, while ``vadv``, which keeps its own working set in L2, gains
+even on cache-sized outputs (see :mod:`.canonical`).
 """
 
 from __future__ import annotations
-
-import functools
-from pathlib import Path
 
 from llvmlite import ir
 from numba import njit, types
@@ -37,41 +32,11 @@ from numba.extending import intrinsic
 __all__ = [
     "STREAM_ALIGN_BYTES",
     "aligned_start",
-    "last_level_cache_bytes",
     "stream_store",
     "store_fence",
 ]
 
 STREAM_ALIGN_BYTES = 32
-# assumed where the OS does not say (a typical server last-level cache)
-DEFAULT_LLC_BYTES = 32 << 20
-
-
-def _parse_size(text: str) -> int:
-    # sysfs writes sizes as "48K", "2048K", "491520K"
-    text = text.strip().upper()
-    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-    return int(text.rstrip("KMG")) * scale
-
-
-@functools.lru_cache(maxsize=1)
-def last_level_cache_bytes() -> int:
-    """Size of the largest CPU cache the OS reports (Linux sysfs), else 32 MiB.
-
-    Examples
-    --------
-    >>> last_level_cache_bytes() > 0
-    True
-    """
-    best = 0
-    for index in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
-        try:
-            if (index / "type").read_text().strip() == "Instruction":
-                continue
-            best = max(best, _parse_size((index / "size").read_text()))
-        except (OSError, ValueError):
-            continue
-    return best or DEFAULT_LLC_BYTES
 
 
 @intrinsic

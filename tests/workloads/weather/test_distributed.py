@@ -150,7 +150,7 @@ class _BandsInMemory(SchedulerPlugin):
 
 def test_workers_hold_only_the_bands_still_needed(dask_client):
     # A stretch of many exchanges: were every band of it kept until its end (its futures
-    # held by the client), the workers would hold one band per band and exchange.
+    # held by the client), the workers would hold one band per band per exchange.
     dask_client.register_plugin(_BandsInMemory())
     try:
         stats = {}
