@@ -26,23 +26,31 @@ explicit extra column.
 
 from __future__ import annotations
 
+import threading
+
 import numba
 import numpy as np
 
 from .hdiff_kernels import hdiff_kernel, hdiff_stream_kernel
-from .vadv_kernels import vadv_kernel
+from .vadv_kernels import scratch_shape, vadv_kernel
 
 __all__ = ["HDIFF_HALO", "HALO_MODES", "hdiff", "vadv"]
 
 HDIFF_HALO = 2
 HALO_MODES = ("pole", "included")
 # Bytes of per-thread vadv scratch that set the strip length: the Thomas
-# coefficients and the u_pos copy of a strip over all levels, 3 * nlev * 8 bytes a
-# point.  With the strip-long gcv buffer (gbuf in .vadv_kernels) the scratch is
-# (3 * nlev + 1) * strip * 8 bytes (8 bytes a point more): small enough to
-# stay in a 2 MiB L2 next to the streaming inputs.  Strips are consecutive points of
-# the flattened (lat, lon) plane, so they are not cut at the end of a short row.
-VADV_SCRATCH_BYTES = 3 << 19
+# coefficients and the u_pos copy of a strip over all levels, and a gcv row,
+# (3 * nlev + 1) * 8 bytes a point.  Strips are consecutive points of the flattened
+# (lat, lon) plane, so they are not cut at the end of a short row.  Long strips
+# give the hardware prefetcher long runs (every level of a strip is one run per
+# input); the scratch then lives in L3, not L2, and that costs less.  Measured on a
+# 1 MiB-L2, 32 MiB-L3 Zen 4, 64 levels, 2 threads, scratch kept between calls
+# (benchmarks/vadv_strips.py): 4096-point strips (6 MiB) beat 1024-point ones
+# (1.5 MiB, which spill the L2 as well) by 6-14 % at 1 and 0.25 deg.
+VADV_SCRATCH_BYTES = 6 << 20
+# A strip is at most this share of the points a thread gets, so threads finish
+# together.
+VADV_TASKS_PER_THREAD = 4
 # Set to a number of points to override the strip length (the tests use it to force
 # many partial strips).
 VADV_STRIP: int | None = None
@@ -51,12 +59,45 @@ VADV_STRIP: int | None = None
 # either path.
 STREAM_MIN_BYTES: int | None = None
 # vadv streams any output over 1 MiB, even one that fits in the last-level cache:
-# most likely because output lines written through the cache take L2 space from
-# the strip's Thomas scratch, which the back substitution then fetches from L3.
-# Measured with repeated calls, 64 levels, 2 threads: streaming was 8 % faster at
-# 4 deg (2 MB output), 14 % at 2 deg, 15-18 % at 1 deg (33 MB), equal at 0.5 deg
-# and ~10 % faster at 0.25 deg (an earlier measurement, with the older kernel).
+# output lines written through the cache take cache space from the strip's Thomas
+# scratch, which the back substitution reads again.  Measured with repeated calls,
+# 64 levels, 2 threads: on a 480 MiB-L3 Xeon with 1024-point strips, streaming was
+# 8 % faster at 4 deg (2 MB output), 14 % at 2 deg, 15-18 % at 1 deg (33 MB) and
+# equal at 0.5 deg; on the Zen 4 with 4072-point strips, 8 % faster at 1 deg and
+# 15 % at 0.25 deg.
 VADV_STREAM_DEFAULT_BYTES = 1 << 20
+
+
+# vadv's scratch, kept per calling thread (Dask runs tasks in several threads of a
+# worker) until a call needs another shape: allocating it on every call costs a page
+# fault per 4 KiB, 2.5 k faults and 2-4 ms of system time a call at 1 deg (64
+# levels, 6 MiB a thread), a quarter of the kernel's own time.
+_VADV_SCRATCH = threading.local()
+
+
+def _vadv_scratch(nchunks: int, nlev: int, strip: int) -> np.ndarray:
+    shape = scratch_shape(nchunks, nlev, strip)
+    buf = getattr(_VADV_SCRATCH, "buf", None)
+    if buf is None or buf.shape != shape:
+        buf = _VADV_SCRATCH.buf = np.empty(shape)
+    return buf
+
+
+def vadv_strip(nlev: int, npoints: int, nthreads: int) -> int:
+    """Points of the (lat, lon) plane that vadv solves together (a multiple of 8).
+
+    Examples
+    --------
+    >>> vadv_strip(64, 64800, 2)  # 1 deg: 6 MiB of scratch
+    4072
+    >>> vadv_strip(64, 648, 2)  # 10 deg: at least 64, else 4 strips a thread
+    80
+    """
+    if VADV_STRIP:
+        return VADV_STRIP
+    by_cache = VADV_SCRATCH_BYTES // ((3 * nlev + 1) * 8)
+    by_balance = -(-npoints // (VADV_TASKS_PER_THREAD * nthreads))
+    return max(64, min(by_cache, by_balance) // 8 * 8)
 
 
 def _hdiff_streams(out: np.ndarray) -> bool:
@@ -307,9 +348,10 @@ def vadv(
     out = _check_out(out, shape, [*fields, wcon])
     utens_stage, u_stage, u_pos, utens = fields
     wrap = wcon.shape[-1] == nlon
-    strip = VADV_STRIP or max(64, VADV_SCRATCH_BYTES // (24 * nlev) // 8 * 8)
+    nthreads = numba.get_num_threads()
+    scratch = _vadv_scratch(nthreads, nlev, vadv_strip(nlev, nlat * nlon, nthreads))
     vadv_kernel(
-        utens_stage, u_stage, wcon, u_pos, utens, float(dtr_stage), wrap, strip,
-        numba.get_num_threads(), _vadv_streams(out), out,
+        utens_stage, u_stage, wcon, u_pos, utens, float(dtr_stage), wrap,
+        _vadv_streams(out), scratch, out,
     )  # fmt: skip
     return out

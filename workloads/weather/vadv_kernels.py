@@ -5,9 +5,10 @@ them.  It is a single compiled signature and its results agree bit for bit with
 :mod:`.canonical_reference`.
 
 It sweeps a strip of consecutive points of the (lat, lon) plane through all
-levels with its Thomas coefficients in a per-thread scratch that stays in L2.
-Work is split into one contiguous run of tasks per thread, and scratch is
-allocated once per thread, outside the loops.
+levels with its Thomas coefficients in a per-thread scratch.  Work is split into
+one contiguous run of tasks per thread; the caller passes the scratch, so it can
+keep it from call to call (a freshly mapped scratch costs a page fault for every
+4 KiB of it on each call).
 
 The lower face of level k is the upper face of level k - 1: the reference's
 ``gav[k] = -0.25 * ws[k]`` is exactly ``-gcv[k - 1]`` (``gcv[k - 1] = 0.25 *
@@ -30,13 +31,24 @@ written once).
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 from .canonical_reference import BET_M, BET_P
 from .nontemporal import aligned_start, store_fence, stream_store
 
-__all__ = ["vadv_kernel"]
+__all__ = ["scratch_shape", "vadv_kernel"]
+
+
+def scratch_shape(nchunks: int, nlev: int, strip: int) -> tuple[int, int, int]:
+    """Shape of the work array :func:`vadv_kernel` needs: per chunk, the Thomas
+    coefficients and the u_pos copy of one strip over all levels, and a gcv row.
+
+    Examples
+    --------
+    >>> scratch_shape(2, 64, 4096)
+    (2, 193, 4096)
+    """
+    return (nchunks, 3 * nlev + 1, strip)
 
 
 # The three sweeps below run over m consecutive points of one latitude row; the
@@ -183,9 +195,7 @@ def _stream_back_substitution(out3, ccol, dcol, upos, up_last, dtr_stage, p0, n)
 
 
 @njit(cache=True, parallel=True)
-def vadv_kernel(
-    utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, strip, nchunks, stream, out
-):
+def vadv_kernel(utens_stage, u_stage, wcon, u_pos, utens, dtr_stage, wrap, stream, scratch, out):
     """Implicit vertical advection of u, one Thomas solve per column, into ``out``.
 
     ``wcon`` is averaged over lon columns ``i`` and ``i + 1``: with ``wrap`` it has
@@ -193,8 +203,9 @@ def vadv_kernel(
     Columns are processed in strips of ``strip`` consecutive points of the
     flattened (lat, lon) plane, so a strip may span several latitude rows and each
     level contributes one contiguous run per field; the strips are handed out as
-    ``nchunks`` contiguous runs.  With ``stream`` the output takes non-temporal
-    stores.  Needs ``nlev >= 2``.
+    ``nchunks`` contiguous runs, one per row of ``scratch``, a C-contiguous
+    ``(nchunks, 3 * nlev + 1, strip)`` float64 work array (see :func:`scratch_shape`).
+    With ``stream`` the output takes non-temporal stores.  Needs ``nlev >= 2``.
     """
     nlev, nlat, nlon = out.shape
     m = nlat * nlon
@@ -203,14 +214,15 @@ def vadv_kernel(
     up3 = u_pos.reshape(nlev, m)
     ut3 = utens.reshape(nlev, m)
     out3 = out.reshape(nlev, m)
+    nchunks, strip = scratch.shape[0], scratch.shape[2]
     ntasks = (m + strip - 1) // strip
     for chunk in prange(nchunks):
-        ccol = np.empty((nlev, strip))
-        dcol = np.empty((nlev, strip))
+        ccol = scratch[chunk, :nlev]
+        dcol = scratch[chunk, nlev : 2 * nlev]
         # u_pos is needed again in the back substitution; keeping the strip's copy
-        # in L2 saves re-reading it from memory
-        upos = np.empty((nlev, strip))
-        gbuf = np.empty(strip)
+        # in cache saves re-reading it from memory
+        upos = scratch[chunk, 2 * nlev : 3 * nlev]
+        gbuf = scratch[chunk, 3 * nlev]
         for task in range(chunk * ntasks // nchunks, (chunk + 1) * ntasks // nchunks):
             p0 = task * strip
             n = min(strip, m - p0)

@@ -141,6 +141,28 @@ def test_vadv_matches_reference_bitwise(rng, shape, staggered, monkeypatch):
         np.testing.assert_array_equal(vadv(*u, 0.15), expected)
 
 
+def test_vadv_scratch_is_kept_per_thread_and_resized(rng, monkeypatch):
+    # the scratch a call leaves behind (other levels, other strip) must not leak into
+    # the next call, and calls from two Python threads at once must not share it
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [_vadv_inputs(rng, shape) for shape in [(5, 4, 9), (16, 3, 20), (5, 4, 9)]]
+    expected = [canonical_reference.vadv(*u, 0.15) for u in cases]
+    for strip in (None, 7, None):
+        monkeypatch.setattr(canonical, "VADV_STRIP", strip)
+        for u, want in zip(cases, expected, strict=True):
+            np.testing.assert_array_equal(vadv(*u, 0.15), want)
+    big = _vadv_inputs(rng, (24, 8, 64))
+    want = canonical_reference.vadv(*big, 0.15)
+    monkeypatch.setattr(canonical, "VADV_STRIP", 8)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: vadv(*big, 0.15), range(8)))
+    for got in results:
+        np.testing.assert_array_equal(got, want)
+    assert canonical._vadv_scratch(2, 24, 8) is canonical._vadv_scratch(2, 24, 8)
+    assert canonical._vadv_scratch(2, 24, 16).shape == (2, 73, 16)
+
+
 # Edge shapes: one longitude (with wrap a column is its own east neighbour), one
 # latitude row, two levels (top and bottom only, no middle level), strips of 1 point.
 @pytest.mark.parametrize(
