@@ -84,7 +84,8 @@ def _vadv_scratch(nchunks: int, nlev: int, strip: int) -> np.ndarray:
 
 
 def vadv_strip(nlev: int, npoints: int, nthreads: int) -> int:
-    """Points of the (lat, lon) plane that vadv solves together (a multiple of 8).
+    """Points of the (lat, lon) plane that vadv solves together: a multiple of 8 from
+    :data:`VADV_SCRATCH_BYTES` and the thread count, unless :data:`VADV_STRIP` is set.
 
     Examples
     --------
