@@ -45,8 +45,9 @@ HALO_MODES = ("pole", "included")
 # give the hardware prefetcher long runs (every level of a strip is one run per
 # input); the scratch then lives in L3, not L2, and that costs less.  Measured on a
 # 1 MiB-L2, 32 MiB-L3 Zen 4, 64 levels, 2 threads, scratch kept between calls
-# (benchmarks/vadv_strips.py): 4096-point strips (6 MiB) beat 1024-point ones
-# (1.5 MiB, which spill the L2 as well) by 6-14 % at 1 and 0.25 deg.
+# (benchmarks/vadv_strips.py and paired probes): 4072-point strips (6 MiB) beat
+# 1024-point ones (1.5 MiB, which spill the L2 as well) by 6-20 % at 0.25 deg and
+# 4-12 % at 1 deg.
 VADV_SCRATCH_BYTES = 6 << 20
 # A strip is at most this share of the points a thread gets, so threads finish
 # together.
@@ -305,6 +306,8 @@ def vadv(
     -----
     An output of more than 1 MiB is written with non-temporal stores, which go
     past the caches, so a caller that reads it right away reads it from memory.
+    Each calling thread keeps a work array (up to about 6 MiB per Numba thread)
+    from call to call, so repeated calls do not map fresh pages.
 
     Examples
     --------

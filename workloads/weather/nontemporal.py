@@ -19,8 +19,8 @@ stores.  Streaming stores are weakly ordered: a kernel calls
 Whether to stream has to be measured per kernel and machine.  By the rule
 memcpy implementations use, an output too large for the last-level cache gains
 from skipping the read, but ``hdiff`` measured slower with streaming stores at
-every size tried, while ``vadv``, which keeps its own working set in L2, gains
-even on cache-sized outputs (see :mod:`.canonical`).
+every size tried, while ``vadv``, whose output lines would take cache space from its
+Thomas scratch, gains even on cache-sized outputs (see :mod:`.canonical`).
 """
 
 from __future__ import annotations
