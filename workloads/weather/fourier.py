@@ -140,7 +140,9 @@ def _split_point(ar, ai, cr, ci, g1, g2, wr, wi, inv):
     return ner, nei, nor, noi
 
 
-@njit(cache=True)
+# Inlined: called once per wavenumber pair with six array views, and as a call it cost
+# about a third of the split pass (measured at 360 and 1440 points, 48 rows).
+@njit(cache=True, inline="always")
 def _split_pair(akr, aki, acr, aci, g1v, g2v, wr, wi, inv, nb, same):
     """Wavenumbers k and c = half - k of every lane: split the half-length spectrum Z
     into the real row's X, apply the gain, and fold back into the conjugated
