@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from workloads.weather.butterflies import PAIR_BUFFER, pair_stage, stage
+from workloads.weather.butterflies import last_stage, stage
 
 __all__ = ["FftPlan", "make_plan", "scratch_shape", "filter_rows"]
 
@@ -100,39 +100,27 @@ def scratch_shape(n: int, lanes: int) -> tuple[int, int]:
 
 
 @njit(cache=True)
-def _fft(scratch, buf, half, factors, twiddle, nb, src):
+def _fft(scratch, half, factors, twiddle, nb, src):
     """Forward transforms of length ``half`` of ``nb`` lanes held in the pair
     ``scratch[src]`` (real), ``scratch[src + 1]`` (imaginary), ``src`` 0 or 2, point
-    after point; returns the pair that holds the result.  Stages with written-out
-    butterflies go two at a time through ``buf`` (:func:`.butterflies.pair_stage`)."""
+    after point; returns the pair that holds the result."""
     n_stage = half
     # np.int64, not literals: a literal first value would make Numba compile the callees
     # once more for it (compile time is part of the user's wait).
     s = np.int64(1)
     off = np.int64(0)
-    i = 0
-    while i < factors.shape[0]:
-        r = factors[i]
+    for r in factors:
         dst = 2 - src
-        if i + 1 < factors.shape[0] and 2 <= r <= 5 and 2 <= factors[i + 1] <= 5:
-            r2 = factors[i + 1]
-            pair_stage(
-                scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1], buf[0], buf[1],
-                n_stage, s, r, r2, twiddle, off, nb,
-            )  # fmt: skip
-            off += n_stage + n_stage // r
-            n_stage //= r * r2
-            s *= r * r2
-            i += 2
+        if n_stage == r and 3 <= r <= 5:
+            last_stage(scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1], s, r, nb)
         else:
             stage(
                 scratch[src], scratch[src + 1], scratch[dst], scratch[dst + 1],
                 n_stage, s, r, twiddle, off, nb,
             )  # fmt: skip
-            off += n_stage
-            n_stage //= r
-            s *= r
-            i += 1
+        off += n_stage
+        n_stage //= r
+        s *= r
         src = dst
     return src
 
@@ -200,13 +188,12 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
     lane_gain = np.empty(nb, dtype=np.int64)
     for b in range(nb):
         lane_gain[b] = gain_row[lane_row[b]]
-    buf = np.empty((2, PAIR_BUFFER))
     zr, zi = scratch[0], scratch[1]
     for m in range(half):
         for b in range(nb):
             zr[m * nb + b] = rows[lane_row[b], 2 * m]
             zi[m * nb + b] = rows[lane_row[b], 2 * m + 1]
-    out = _fft(scratch, buf, half, factors, twiddle, nb, np.int64(0))
+    out = _fft(scratch, half, factors, twiddle, nb, np.int64(0))
     zr, zi = scratch[out], scratch[out + 1]
     # Split the half-length spectrum Z into the real row's X, apply the gain, and fold it
     # back into the conjugated half-length spectrum whose forward transform is the
@@ -231,7 +218,7 @@ def filter_rows(rows, gain_row, gain, factors, twiddle, scratch):
         akr, aki = zr[k * nb : (k + 1) * nb], zi[k * nb : (k + 1) * nb]
         acr, aci = zr[c * nb : (c + 1) * nb], zi[c * nb : (c + 1) * nb]
         _split_pair(akr, aki, acr, aci, g1v, g2v, wr, wi, inv, nb, c == k)
-    out = _fft(scratch, buf, half, factors, twiddle, nb, out)
+    out = _fft(scratch, half, factors, twiddle, nb, out)
     zr, zi = scratch[out], scratch[out + 1]
     # Back to rows in tiles of 32 points: the scratch lines a tile reads stay in L1 while
     # each row writes its stretch in order.
