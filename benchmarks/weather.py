@@ -34,7 +34,10 @@ from that cache, so at 1 deg the headline can include cache-served reads and
 its share of the triad (a DRAM figure) can be higher than the cold one; at
 0.25 deg (1.6 and 3.2 GB) both read memory.  The targets are judged on
 the whole-run triad; "% adj" is the share of the adjacent one.
-The shallow-water step is timed as repeated back-to-back calls.
+The shallow-water step is timed as repeated back-to-back calls; then, alternating
+with calls of the same step on a grid where no row is filtered (a diagnostic only:
+it needs a far shorter time step to stay stable), to show what share of the step
+the polar filter takes.
 A last section times the shallow-water step's polar filter alone on one thread:
 NumPy's pocketfft (batched over all polar rows) against the Numba transform the
 kernel calls.  Writes ``benchmarks/results/weather.json``.
@@ -182,8 +185,28 @@ def bench_shallow_water(res, args, triad_bps):
     setup_s = time.perf_counter() - t0
     t_numpy = summary(timed(calls["numpy"], args.numpy_repeats)[0])
     t_numba = summary(timed(calls["numba"], args.repeats)[0])
+    unfiltered = benchmark_callables(res, polar_filter=False)["numba"]
+    t_with, t_without = alternated(calls["numba"], unfiltered, 3 * args.repeats)
+    share = {
+        "with_filter": t_with,
+        "without_filter": t_without,
+        "filter_share_of_step": 1.0 - t_without["median_s"] / t_with["median_s"],
+        "triad_share_without_filter": effective_bandwidth(
+            calls["compulsory_bytes"], t_without["median_s"]) / triad_bps,
+    }  # fmt: skip
     return row("shallow-water step", res, calls["points"], calls["compulsory_bytes"], t_numpy,
-               t_numba, triad_bps, None, setup_including_compile_or_cache_load_s=setup_s)  # fmt: skip
+               t_numba, triad_bps, None, setup_including_compile_or_cache_load_s=setup_s,
+               polar_filter_cost=share)  # fmt: skip
+
+
+def alternated(first, second, pairs) -> tuple[dict, dict]:
+    """Summaries of ``pairs`` calls of each, alternating (the order swaps every pair), so
+    that both see the same moments of a noisy machine."""
+    times = ([], [])
+    for k in range(pairs):
+        for which in (0, 1) if k % 2 == 0 else (1, 0):
+            times[which].extend(timed((first, second)[which], 1)[0])
+    return summary(times[0]), summary(times[1])
 
 
 def bench_polar_filter(res, args):
@@ -320,6 +343,18 @@ def main(argv=None) -> int:
                 rows.append(r)
             gc.collect()
     print_table(rows, triad_bps)
+    costs = [r for r in rows if "polar_filter_cost" in r]
+    if costs:
+        print("\nshallow-water step with and without the polar filter (no row filtered, shorter"
+              " time step; a diagnostic), alternating calls:")  # fmt: skip
+    for r in costs:
+        c = r["polar_filter_cost"]
+        print(
+            f"  {r['resolution_deg']:g} deg: {1e3 * c['with_filter']['median_s']:.2f} ms with, "
+            f"{1e3 * c['without_filter']['median_s']:.2f} ms without; the filter takes "
+            f"{100 * c['filter_share_of_step']:.0f} % of the step, which without it would "
+            f"reach {100 * c['triad_share_without_filter']:.0f} % of the triad"
+        )
     filters = []
     if "filter" in args.kernels:
         print("\npolar filter alone, one thread (rows: th, tu and tv rows poleward of 60 deg)")
